@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["-date_joined"]
+    list_display = ["email", "display_name", "is_active", "is_staff", "date_joined", "last_login"]
+    list_filter = ["is_active", "is_staff", "is_superuser", ("date_joined", admin.DateFieldListFilter)]
+    search_fields = ["email", "display_name"]
+    readonly_fields = ["id", "date_joined", "last_login"]
+    actions = ["deactivate_users", "activate_users"]
+    fieldsets = [
+        (None, {"fields": ["id", "email", "password"]}),
+        (_("Profile"), {"fields": ["display_name", "language"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Dates"), {"fields": ["date_joined", "last_login"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]}),
+    ]
+
+    @admin.action(description=_("Deactivate selected users"), permissions=["change"])
+    def deactivate_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        # Never lock out the person doing it: their own row is left as it is.
+        count = queryset.exclude(pk=request.user.pk).update(is_active=False)
+        self.message_user(
+            request,
+            ngettext("%(count)d user deactivated.", "%(count)d users deactivated.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Activate selected users"), permissions=["change"])
+    def activate_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        count = queryset.update(is_active=True)
+        self.message_user(
+            request,
+            ngettext("%(count)d user activated.", "%(count)d users activated.", count) % {"count": count},
+            messages.SUCCESS,
+        )

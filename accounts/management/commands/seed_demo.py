@@ -1,0 +1,63 @@
+"""Create the demo user and the staff user, once; print their logins.
+
+The staff user has two-factor authentication on (the back office requires it), with a fixed
+TOTP secret so the demo can be signed into from any authenticator app. Running it again changes
+nothing and prints the same logins.
+"""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+
+DEMO_EMAIL = "demo@javari.local"
+DEMO_PASSWORD = "javari-demo-2026"
+STAFF_EMAIL = "staff@javari.local"
+STAFF_PASSWORD = "javari-staff-2026"
+# A demo secret, printed for anyone running the demo: never a real account's.
+STAFF_TOTP_SECRET = "JAVARIDEMOSTAFFTOTPSECRET234567AB"
+
+
+class Command(BaseCommand):
+    help = "Create the demo and staff users (idempotent) and print their logins."
+
+    @transaction.atomic
+    def handle(self, *args: object, **options: object) -> None:
+        demo = self._user(DEMO_EMAIL, DEMO_PASSWORD, display_name="Demo User", staff=False)
+        staff = self._user(STAFF_EMAIL, STAFF_PASSWORD, display_name="Javari Staff", staff=True)
+        if not Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(staff, STAFF_TOTP_SECRET)
+        recovery = RecoveryCodes.activate(staff)
+        codes = recovery.get_unused_codes()
+        site = settings.SITE_URL
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    f"  Javari AI is at {site}",
+                    f"  Demo login:  {demo.email} / {DEMO_PASSWORD}",
+                    f"  Staff login: {staff.email} / {STAFF_PASSWORD}  (back office: {site}/admin/)",
+                    f"    two-factor: add TOTP secret {STAFF_TOTP_SECRET} to an authenticator app,",
+                    f"    or use a recovery code: {', '.join(codes[:3])}",
+                    "",
+                ]
+            )
+        )
+
+    def _user(self, email: str, password: str, *, display_name: str, staff: bool) -> User:
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email, password, display_name=display_name, is_staff=staff, is_superuser=staff
+            )
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user

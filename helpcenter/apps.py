@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HelpcenterConfig(AppConfig):
+    """Filled by its own issue; until then it has no models, pages or menu entry."""
+
+    name = "helpcenter"
+    verbose_name = _("Help center")

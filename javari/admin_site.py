@@ -1,0 +1,44 @@
+"""The Django admin, branded Javari, reachable only by active staff who use two-factor auth."""
+
+from __future__ import annotations
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+
+class JavariAdminSite(admin.AdminSite):
+    site_header = _("Javari AI administration")
+    site_title = _("Javari AI admin")
+    index_title = _("Back office")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(user.is_active and user.is_staff and is_mfa_enabled(user))
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """Sign-in goes through allauth, so its two-factor stage applies to the admin too.
+
+        Staff who have not set up an authenticator are sent to set one up; anyone else who is
+        signed in but not staff is refused.
+        """
+        next_url = request.GET.get("next") or reverse("admin:index")
+        user = request.user
+        if not user.is_authenticated:
+            login_url = resolve_url("account_login")
+            return HttpResponseRedirect(f"{login_url}?{urlencode({'next': next_url})}")
+        if not (user.is_active and user.is_staff):
+            raise PermissionDenied(_("Only staff can open the back office."))
+        if not is_mfa_enabled(user):
+            messages.warning(
+                request,
+                _("Staff must turn on two-factor authentication before opening the back office."),
+            )
+            activate_url = resolve_url("mfa_activate_totp")
+            return HttpResponseRedirect(f"{activate_url}?{urlencode({'next': next_url})}")
+        return HttpResponseRedirect(next_url)

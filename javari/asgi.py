@@ -1,0 +1,11 @@
+"""ASGI entry point: gunicorn runs it with uvicorn workers, so streaming replies don't pin a worker."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "javari.settings")
+
+application = get_asgi_application()

@@ -1,0 +1,75 @@
+"""Site-wide views: the home page and the health probes."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    template = "home.html" if request.user.is_authenticated else "landing.html"
+    return render(request, template)
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: answers while the process can serve a request, touching no dependency."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_pgvector() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+        if cursor.fetchone() is None:
+            raise RuntimeError("the vector extension is not installed in this database")
+
+
+def _check_broker() -> None:
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+# Each readiness check: a name and a callable that raises when the dependency is not usable.
+READINESS_CHECKS = {
+    "database": _check_database,
+    "pgvector": _check_pgvector,
+    "broker": _check_broker,
+}
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: 200 when every dependency answers, else 503 naming each one that fails."""
+    checks = {}
+    for name, check in READINESS_CHECKS.items():
+        try:
+            check()
+        except Exception as exc:  # any failure of a dependency makes us unready; say which
+            logger.warning("readiness check %s failed: %s", name, exc)
+            checks[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        else:
+            checks[name] = {"ok": True}
+    ready = all(check["ok"] for check in checks.values())
+    failing = [name for name, check in checks.items() if not check["ok"]]
+    body = {"status": "ready" if ready else "unavailable", "checks": checks, "failing": failing}
+    return JsonResponse(body, status=200 if ready else 503)
