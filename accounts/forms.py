@@ -62,4 +62,3 @@ class DeleteAccountForm(forms.Form):
         if confirm.upper() not in {"DELETE", str(_("DELETE")).upper()}:
             raise forms.ValidationError(_("Type DELETE, in capitals, to confirm."))
         return confirm
-

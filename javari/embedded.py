@@ -16,6 +16,7 @@ environment, and stops on exit whatever it started.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -67,7 +68,8 @@ def ensure_postgres() -> Started:
     socket_dir = server.get_postmaster_info().socket_dir
     # libpq's form for a Unix socket: the directory goes in the `host` parameter.
     url = f"postgres://postgres@/{DATABASE_NAME}?host={quote(str(socket_dir), safe='/')}"
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    # DATABASE_NAME is our constant, not input.
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     return Started(url=url, started_here=not was_running)
@@ -205,10 +207,8 @@ def _exec(command: list[str]) -> int:
     child = subprocess.Popen(command, env=env, start_new_session=True)
 
     def forward(signum: int, _frame: object) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signum)
-        except ProcessLookupError:
-            pass
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)

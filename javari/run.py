@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -54,7 +55,7 @@ def _wait_until_up(url: str, processes: dict[str, subprocess.Popen], timeout: fl
             if proc.poll() is not None:
                 raise RuntimeError(f"{name} exited with code {proc.returncode} while starting")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own http URL)
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -66,20 +67,16 @@ def _wait_until_up(url: str, processes: dict[str, subprocess.Popen], timeout: fl
 def _stop_children(processes: dict[str, subprocess.Popen]) -> None:
     for proc in processes.values():
         if proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     deadline = time.monotonic() + GRACE_SECONDS
     for name, proc in processes.items():
         try:
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             print(f"javari: {name} did not stop within {GRACE_SECONDS} s; killing it", flush=True)
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait()
 
 

@@ -12,7 +12,7 @@ import secrets
 import warnings
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -158,11 +158,19 @@ REDIS_URL = env.str("REDIS_URL", default="") or embedded.ensure_redis().url
 
 
 def _kombu_url(url: str) -> str:
-    """Kombu spells a Unix-socket Redis URL ``redis+socket://``; redis-py spells it ``unix://``."""
+    """Celery's spelling of a Redis URL.
+
+    redis-py writes a Unix socket as ``unix:///path?db=N``; kombu and Celery's result backend
+    want ``redis+socket:///path?virtual_host=N`` (they ignore ``db`` there).
+    """
     parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return f"redis+socket://{parts.path}" + (f"?{parts.query}" if parts.query else "")
-    return url
+    if parts.scheme != "unix":
+        return url
+    query = dict(parse_qsl(parts.query))
+    db = query.pop("db", None)
+    if db is not None:
+        query["virtual_host"] = db
+    return f"redis+socket://{parts.path}" + (f"?{urlencode(query)}" if query else "")
 
 
 CACHES = {

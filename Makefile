@@ -1,0 +1,61 @@
+# Javari AI. Two commands: `make run` brings the whole system up, `make test` runs every test.
+# Both work on a fresh machine that has only Python 3.11: they make .venv and install into it.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# pip only runs again when a requirements file changes.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+EMBEDDED := $(BIN)/python -m javari.embedded
+
+.PHONY: run test lint format browser-deps stop reset-data clean
+
+run: $(RUN_STAMP)
+	@$(BIN)/python -m javari.run
+
+test: $(DEV_STAMP) browser-deps lint
+	@$(EMBEDDED) exec -- sh -c '$(BIN)/python manage.py compile_translations --verbosity 0 >/dev/null && $(BIN)/pytest $(PYTEST_ARGS)'
+
+lint: $(DEV_STAMP)
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+format: $(DEV_STAMP)
+	@$(BIN)/ruff format .
+	@$(BIN)/ruff check --fix .
+
+# Debian's chromium (browser tests) and gettext (the check that the Spanish catalog covers every
+# marked string). Never a browser that a tool downloads itself.
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! command -v xgettext >/dev/null; then \
+		if command -v apt-get >/dev/null; then \
+			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium gettext >/dev/null; \
+		else \
+			echo "make test needs chromium and gettext: install them with your package manager" >&2; exit 1; \
+		fi; \
+	fi
+
+# Stop embedded services left running by a manage.py command run outside `make run`.
+stop: $(RUN_STAMP)
+	@$(EMBEDDED) stop
+
+# Delete the embedded database and Redis data (var/pgdata, var/redis).
+reset-data: $(RUN_STAMP)
+	@$(EMBEDDED) reset
+
+clean:
+	rm -rf $(VENV) var/static
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@ $(RUN_STAMP)

@@ -1,0 +1,48 @@
+"""Shared fixtures. The people of every access test, as in healthchecks' BaseTestCase:
+
+- alice: a user with her own data;
+- bob: another user (later issues put him on alice's team);
+- charlie: "should have no access to Alice's stuff".
+"""
+
+from __future__ import annotations
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+
+from accounts.models import User
+
+PASSWORD = "correct-horse-battery-9"
+
+
+def make_user(email: str, *, display_name: str = "", verified: bool = True, **extra: object) -> User:
+    user = User.objects.create_user(email, PASSWORD, display_name=display_name, **extra)
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> None:
+    # Rate-limit counters live in the cache (Redis db 15 under test settings): start each test clean.
+    cache.clear()
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return make_user("alice@example.com", display_name="Alice Example")
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return make_user("bob@example.com", display_name="Bob Example")
+
+
+@pytest.fixture
+def charlie(db: None) -> User:
+    return make_user("charlie@example.com", display_name="Charlie Example")
+
+
+@pytest.fixture
+def staff(db: None) -> User:
+    return make_user("staff@example.com", display_name="Sam Staff", is_staff=True, is_superuser=True)

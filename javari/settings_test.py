@@ -1,0 +1,36 @@
+"""Test settings: the real ones, with tests kept apart from a running dev server's data.
+
+- Redis database 15 (``TEST_REDIS_DB``) for the cache, broker and results, so flushing it between tests never
+  touches the data of a ``make run`` sharing the same Redis.
+- Plain static storage: tests don't run ``collectstatic``, so there is no manifest.
+- A fast password hasher: PBKDF2's cost is the point in production, not in 300 tests.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from javari.settings import *
+from javari.settings import REDIS_URL, _kombu_url, env
+
+
+def _with_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = dict(parse_qsl(parts.query))
+        query["db"] = str(db)
+        return f"unix://{parts.path}?{urlencode(query)}"  # urlunsplit would drop the "//"
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+# TEST_REDIS_DB lets two test runs share one Redis without flushing each other's keys.
+REDIS_URL = _with_db(REDIS_URL, env.int("TEST_REDIS_DB", default=15))
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CELERY_BROKER_URL = _kombu_url(REDIS_URL)
+CELERY_RESULT_BACKEND = _kombu_url(REDIS_URL)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
