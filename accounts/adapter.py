@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import get_language
 
 from accounts.models import User
+
+PRODUCT_NAME = "Javari AI"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -12,3 +19,15 @@ class AccountAdapter(DefaultAccountAdapter):
         """A new user keeps the interface language they signed up in."""
         user.language = get_language() or ""
         return super().save_user(request, user, form, commit=commit)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's messages, signed with the product's name rather than the bare host name.
+
+        Without django.contrib.sites, allauth names the site after the request's host
+        ("Hello from 127.0.0.1:8000!"); we give it the product name and keep the host as domain.
+        """
+        request = allauth_context.request
+        domain = request.get_host() if request is not None else urlsplit(settings.SITE_URL).netloc
+        ctx = {"request": request, "email": email, **context}
+        ctx["current_site"] = SimpleNamespace(name=PRODUCT_NAME, domain=domain)
+        self.render_mail(template_prefix, email, ctx).send()

