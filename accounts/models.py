@@ -84,3 +84,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.display_name or self.email.split("@", 1)[0]
+
+
+def display_name_of(user: User) -> str:
+    """How allauth names a user in its messages and pages."""
+    return user.get_full_name()

@@ -1,6 +1,2 @@
-from __future__ import annotations
-
-# Load the Celery app whenever Django starts, so @shared_task binds to it.
-from .celery import app as celery_app
-
-__all__ = ("celery_app",)
+"""Javari AI. Importing this package has no side effects: ``javari.embedded`` and ``javari.run``
+are imported before Django is configured. The Celery app is loaded in ``JavariConfig.ready``."""

@@ -11,6 +11,11 @@ class JavariConfig(AppConfig):
     name = "javari"
     verbose_name = _("Javari AI")
 
+    def ready(self) -> None:
+        # Load the Celery app whenever Django starts, so every @shared_task binds to it. Done
+        # here rather than in javari/__init__.py, whose import must not set DJANGO_SETTINGS_MODULE.
+        from javari import celery  # noqa: F401
+
 
 class JavariAdminConfig(AdminConfig):
     default_site = "javari.admin_site.JavariAdminSite"

@@ -189,12 +189,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The fixed periodic tasks, in code. DatabaseScheduler copies them into its tables at start;
-# each ``expires`` sits just under its interval so a backlog never piles up.
+# each expiry sits just under its interval so a backlog never piles up. (django-celery-beat reads
+# ``expire_seconds`` from the options; it silently drops Celery's own ``expires`` key.)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=6),
-        "options": {"expires": int(timedelta(hours=6).total_seconds()) - 60},
+        "options": {"expire_seconds": int(timedelta(hours=6).total_seconds()) - 60},
     },
 }
 
@@ -217,6 +218,7 @@ LOGIN_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_USER_DISPLAY = "accounts.models.display_name_of"  # "Signed in as Ada", not the email
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
@@ -269,10 +271,10 @@ USE_TZ = True
 # --- Static and media -----------------------------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = embedded.var_dir() / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_ROOT = embedded.var_dir() / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
