@@ -1,0 +1,146 @@
+"""`make run`'s supervisor, end to end: on a fresh data folder it brings up the embedded services,
+migrates, seeds, serves web + worker + beat, and a Ctrl-C stops every process it started."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from django.conf import settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _gone(pid: int) -> bool:
+    """Exited. A daemon reparented to a PID 1 that doesn't reap stays a zombie: that is gone too."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our own server)
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+class Run:
+    def __init__(self, var_dir: Path, port: int) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+        env.update(JAVARI_VAR_DIR=str(var_dir), PORT=str(port), WEB_CONCURRENCY="1", CELERY_CONCURRENCY="1")
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        self.log = var_dir / "run.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "javari.run"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, like a terminal's foreground job
+        )
+        self.url = f"http://127.0.0.1:{port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, text: str, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            assert self.process.poll() is None, f"run exited early:\n{self.output()[-3000:]}"
+            assert time.monotonic() < deadline, f"{text!r} never appeared:\n{self.output()[-3000:]}"
+            time.sleep(0.5)
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Iterator[Run]:
+    running = Run(tmp_path, _free_port())
+    yield running
+    if running.process.poll() is None:  # a failed test must not leave the stack running
+        os.killpg(running.process.pid, signal.SIGKILL)
+    subprocess.run(
+        [sys.executable, "-m", "javari.embedded", "stop"],
+        env={**os.environ, "JAVARI_VAR_DIR": str(tmp_path)},
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_run_serves_the_whole_system_and_a_signal_stops_it_all(
+    run: Run, tmp_path: Path, stop_signal: signal.Signals
+) -> None:
+    run.wait_for("Press Ctrl-C to stop everything.")
+    output = run.output()
+    assert f"Javari AI is at {run.url}" in output
+    assert "Demo login:  demo@javari.local / " in output
+    assert "Staff login: staff@javari.local / " in output
+
+    status, body = _get(f"{run.url}/readyz")
+    assert status == 200, body
+    assert json.loads(body)["failing"] == []
+    status, page = _get(f"{run.url}/accounts/login/")
+    assert status == 200
+    assert b"/static/css/javari." in page  # collected, hashed static files served by WhiteNoise
+
+    run.wait_for("celery@")  # the worker announced itself
+    run.wait_for("beat: Starting")
+    children = psutil.Process(run.process.pid).children(recursive=True)
+    names = " ".join(" ".join(child.cmdline()) for child in children)
+    assert "gunicorn" in names
+    assert "worker" in names
+    assert "beat" in names
+    postgres_pid = int((tmp_path / "pgdata" / "postmaster.pid").read_text().split()[0])
+    redis_pid = int((tmp_path / "redis" / "redis.pid").read_text())
+
+    os.killpg(run.process.pid, stop_signal)  # Ctrl-C in a terminal signals the whole group
+    assert run.process.wait(timeout=60) == 0, run.output()[-3000:]
+
+    assert [child for child in children if not _gone(child.pid)] == []
+    assert _gone(postgres_pid)
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()  # a clean shutdown removes it
+    assert _gone(redis_pid)
+    assert "javari: stopped" in run.output()
+
+
+def _dry_run_make(project: Path) -> str:
+    result = subprocess.run(
+        ["make", "--dry-run", "run"], cwd=project, capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+def test_a_second_make_run_skips_what_is_already_installed(tmp_path: Path) -> None:
+    # The Makefile alone, with a virtualenv that is already there and installed.
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt"):
+        (tmp_path / name).write_bytes((Path(settings.BASE_DIR) / name).read_bytes())
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    stamp = tmp_path / ".venv" / ".installed-run"
+    stamp.touch()
+
+    second_run = _dry_run_make(tmp_path)
+    assert "pip install" not in second_run
+    assert "-m venv" not in second_run
+    assert "javari.run" in second_run
+
+    # A changed requirements file is installed again, and only then.
+    later = stamp.stat().st_mtime + 10
+    os.utime(tmp_path / "requirements.txt", (later, later))
+    assert "pip install --quiet -r requirements.txt" in _dry_run_make(tmp_path)
