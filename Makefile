@@ -46,7 +46,7 @@ reset-data: $(RUN_STAMP)
 	@$(EMBEDDED) reset
 
 clean:
-	rm -rf $(VENV) var/static
+	rm -rf $(VENV) $${JAVARI_VAR_DIR:-var}/static
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

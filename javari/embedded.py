@@ -17,6 +17,7 @@ environment, and stops on exit whatever it started.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import signal
@@ -37,6 +38,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "javari"
 # Unix socket paths are limited to 107 bytes; past that we fall back to a short temp path.
 _MAX_SOCKET_PATH = 100
+
+
+def load_dotenv() -> None:
+    """Read ``.env`` into the environment (a variable already set wins), as the settings do.
+
+    The runners call this first, so ``DATABASE_URL`` or ``JAVARI_VAR_DIR`` written in ``.env``
+    decide what they start exactly as they decide what the settings use.
+    """
+    import environ
+
+    path = BASE_DIR / ".env"
+    if path.is_file():
+        environ.Env.read_env(path, overwrite=False)
 
 
 def var_dir() -> Path:
@@ -109,8 +123,9 @@ def _redis_dir() -> Path:
 def _redis_socket() -> Path:
     socket = _redis_dir() / "redis.sock"
     if len(str(socket)) > _MAX_SOCKET_PATH:
-        short = Path(tempfile.gettempdir()) / f"javari-redis-{abs(hash(str(socket))) % 10**8}.sock"
-        return short
+        # Stable across processes (str hashes are salted per process), unique per data folder.
+        digest = hashlib.sha256(str(socket).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"javari-redis-{digest}.sock"
     return socket
 
 
@@ -181,9 +196,13 @@ def stop_redis() -> None:
 # --- Runner ---------------------------------------------------------------------------------------
 
 
-def start_missing(env: dict[str, str]) -> list[str]:
-    """Fill ``DATABASE_URL``/``REDIS_URL`` in ``env`` from embedded services; name those started."""
-    started = []
+def start_missing(env: dict[str, str], started: list[str] | None = None) -> list[str]:
+    """Fill ``DATABASE_URL``/``REDIS_URL`` in ``env`` from embedded services; name those started.
+
+    Each name is appended to ``started`` as soon as that service runs, so a caller interrupted
+    half-way (Ctrl-C while Redis starts) still knows to stop PostgreSQL.
+    """
+    started = [] if started is None else started
     if not env.get("DATABASE_URL"):
         pg = ensure_postgres()
         env["DATABASE_URL"] = pg.url
@@ -207,7 +226,12 @@ def stop(names: list[str]) -> None:
 def _exec(command: list[str]) -> int:
     """Run ``command`` with the embedded services; stop those this call started when it ends."""
     env = dict(os.environ)
-    started = start_missing(env)
+    started: list[str] = []
+    try:
+        start_missing(env, started)
+    except BaseException:
+        stop(started)
+        raise
     # The child gets its own process group, so Ctrl-C reaches it once, through us.
     child = subprocess.Popen(command, env=env, start_new_session=True)
 
@@ -224,6 +248,7 @@ def _exec(command: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
+    load_dotenv()
     if len(argv) >= 2 and argv[0] == "exec" and argv[1] == "--" and len(argv) > 2:
         return _exec(argv[2:])
     if argv == ["start"]:

@@ -88,7 +88,13 @@ def _raise_stop(signum: int, _frame: object) -> None:
     raise _Stop(signum)
 
 
+def _probe_host(host: str) -> str:
+    """Where to reach a server bound to ``host``: a wildcard bind answers on loopback."""
+    return {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+
+
 def main() -> int:
+    embedded.load_dotenv()
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
     port = env.get("PORT", "8000")
@@ -100,7 +106,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _raise_stop)
     code = 0
     try:
-        started = embedded.start_missing(env)
+        embedded.start_missing(env, started)
         for name in started:
             print(f"javari: started the embedded {name} (data under {embedded.var_dir()})", flush=True)
         _manage(env, "migrate", "--noinput")
@@ -127,7 +133,7 @@ def main() -> int:
         }  # fmt: skip
         for name, command in commands.items():
             processes[name] = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
-        _wait_until_up(f"http://{host}:{port}/healthz", processes)
+        _wait_until_up(f"http://{_probe_host(host)}:{port}/healthz", processes)
         print(logins, flush=True)
         print("  Web, worker and beat are running. Press Ctrl-C to stop everything.\n", flush=True)
         while True:

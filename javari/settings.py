@@ -138,7 +138,9 @@ TEMPLATES = [
 
 DATABASE_URL = env.str("DATABASE_URL", default="") or embedded.ensure_postgres().url
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# 0 under ASGI, as Django's docs advise: persistent connections are per-thread, and async views
+# run their ORM calls on short-lived threads, which would leak idle connections.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME", default="test_javari")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -2,7 +2,7 @@
 
 The staff user has two-factor authentication on (the back office requires it), with a fixed
 TOTP secret so the demo can be signed into from any authenticator app. Running it again changes
-nothing and prints the same logins.
+nothing but resetting the demo accounts to the logins it prints.
 """
 
 from __future__ import annotations
@@ -57,6 +57,11 @@ class Command(BaseCommand):
             user = User.objects.create_user(
                 email, password, display_name=display_name, is_staff=staff, is_superuser=staff
             )
+        else:
+            # A demo account always matches the login printed for it.
+            user.set_password(password)
+            user.is_active, user.is_staff, user.is_superuser = True, staff, staff
+            user.save(update_fields=["password", "is_active", "is_staff", "is_superuser"])
         EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
