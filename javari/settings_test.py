@@ -2,7 +2,7 @@
 
 - Redis database 15 (``TEST_REDIS_DB``) for the cache, broker and results, so flushing it between tests never
   touches the data of a ``make run`` sharing the same Redis.
-- Plain static storage: tests don't run ``collectstatic``, so there is no manifest.
+- Plain static storage served through the finders: tests don't run ``collectstatic``.
 - A fast password hasher: PBKDF2's cost is the point in production, not in 300 tests.
 """
 
@@ -32,5 +32,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# No collectstatic before tests: WhiteNoise serves straight from the apps' static folders.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

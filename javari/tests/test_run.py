@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -97,7 +98,11 @@ def test_run_serves_the_whole_system_and_a_signal_stops_it_all(
     assert json.loads(body)["failing"] == []
     status, page = _get(f"{run.url}/accounts/login/")
     assert status == 200
-    assert b"/static/css/javari." in page  # collected, hashed static files served by WhiteNoise
+    stylesheet = re.search(rb'href="(/static/css/javari\.[0-9a-f]{12}\.css)"', page)
+    assert stylesheet, "the page links the collected, hashed stylesheet"
+    status, css = _get(run.url + stylesheet.group(1).decode())
+    assert status == 200  # served by WhiteNoise under gunicorn
+    assert b"light-dark(" in css
 
     run.wait_for("celery@")  # the worker announced itself
     run.wait_for("beat: Starting")

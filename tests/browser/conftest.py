@@ -1,10 +1,15 @@
 """Fixtures for the browser tests: Debian's Chromium driven by Playwright (sync API).
 
-- One browser for the whole session, a fresh context (cookies, storage) for each test.
+- A browser for each test, with a fresh context (cookies, storage). Playwright's sync API keeps an
+  event loop in the test thread while it runs, so it lives only as long as a browser test does:
+  pytest-django orders database tests first, and any test after this one must see no loop.
 - Never downloads a browser: a missing /usr/bin/chromium fails the run with a clear message.
 - Playwright's sync API keeps an event loop running in the test thread, so Django would refuse
   ORM calls there (``SynchronousOnlyOperation``); ``DJANGO_ALLOW_ASYNC_UNSAFE`` lifts that for the
-  session and is restored afterwards.
+  browser test only and is restored afterwards (left set, it would reach later tests' subprocesses).
+- While that loop runs, Django keeps the test thread's database connections in asgiref's
+  per-context storage, apart from the ones pytest-django closes; they are closed before the loop
+  stops, or the test database could not be dropped at the end of the run.
 - Screenshots go to ``test-artifacts/browser/`` (git-ignored); a failing test leaves one too.
 """
 
@@ -16,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,7 +64,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def _allow_async_unsafe() -> Iterator[None]:
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -75,7 +81,7 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def playwright(_allow_async_unsafe: None) -> Iterator[Playwright]:
     if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
         pytest.fail(
@@ -85,9 +91,10 @@ def playwright(_allow_async_unsafe: None) -> Iterator[Playwright]:
         )
     with sync_playwright() as pw:
         yield pw
+        connections.close_all()  # the connections opened while Playwright's loop ran (see above)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
     yield browser
