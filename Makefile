@@ -9,7 +9,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 EMBEDDED := $(BIN)/python -m javari.embedded
 
-.PHONY: run test lint format browser-deps stop reset-data clean
+.PHONY: run test lint format bench browser-deps stop reset-data clean
 
 run: $(RUN_STAMP)
 	@$(BIN)/python -m javari.run
@@ -36,6 +36,12 @@ browser-deps:
 			echo "make test needs chromium and gettext: install them with your package manager" >&2; exit 1; \
 		fi; \
 	fi
+
+# Every benchmark under bench/ (each writes bench/results/<name>.json), against the embedded
+# PostgreSQL (or DATABASE_URL) in a database of its own.
+bench: $(DEV_STAMP)
+	@mkdir -p bench/results
+	@$(EMBEDDED) exec -- sh -c 'for script in bench/bench_*.py; do $(BIN)/python "$$script" || exit 1; done'
 
 # Stop embedded services left running by a manage.py command run outside `make run`.
 stop: $(RUN_STAMP)

@@ -71,6 +71,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin, so translated fields get their admin widgets
     "javari.apps.JavariAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "django_celery_beat",
+    "djstripe",
     "javari.apps.JavariConfig",
     "accounts",
     "credits",
@@ -199,6 +201,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=6),
         "options": {"expire_seconds": int(timedelta(hours=6).total_seconds()) - 60},
     },
+    "renew-allowances": {
+        "task": "credits.tasks.renew_allowances",
+        "schedule": timedelta(minutes=15),
+        "options": {"expire_seconds": int(timedelta(minutes=15).total_seconds()) - 30},
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------------
@@ -281,6 +288,28 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+
+# --- Payments (Stripe through dj-stripe) ----------------------------------------------------------
+
+# With no secret key, payments are off: the plans page shows every plan, and says so on its buttons.
+STRIPE_SECRET_KEY = _secret("STRIPE_SECRET_KEY", default="") or ""
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+# The signing secret of the webhook endpoint Stripe posts to (whsec_...).
+STRIPE_WEBHOOK_SECRET = _secret("STRIPE_WEBHOOK_SECRET", default="") or ""
+# Where the Stripe API is: Stripe itself, or a local fake server in tests.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
+STRIPE_TEST_SECRET_KEY = "" if STRIPE_LIVE_MODE else STRIPE_SECRET_KEY
+STRIPE_LIVE_SECRET_KEY = STRIPE_SECRET_KEY if STRIPE_LIVE_MODE else ""
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_USE_NATIVE_JSONFIELD = True
+DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
+# dj-stripe receives each webhook, verifies its signature and stores it (WebhookEventTrigger);
+# this callback then turns the event into ledger entries, keyed on the Stripe event id.
+DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "credits.services.stripe.process_webhook_trigger"
 
 # --- API ------------------------------------------------------------------------------------------
 

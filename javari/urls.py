@@ -12,4 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("javari.api_urls")),
+    path("stripe/", include("djstripe.urls", namespace="djstripe")),
+    path("", include("credits.urls")),
 ]

@@ -1,0 +1,9 @@
+"""The partner REST API, under /api/v1/: each app adds its routes here."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("credits/", include("credits.api_urls")),
+]
