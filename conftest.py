@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
@@ -20,6 +22,22 @@ def make_user(email: str, *, display_name: str = "", verified: bool = True, **ex
     user = User.objects.create_user(email, PASSWORD, display_name=display_name, **extra)
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _seeded_defaults(request: pytest.FixtureRequest) -> None:
+    """Plans, prices and packs, as the data migration makes them, for every transactional test.
+
+    A transactional test (live server, real Celery worker) ends by flushing every table, data
+    migrations' rows included; pytest-django runs those tests last, so each one re-seeds first.
+    """
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    seed = importlib.import_module("credits.migrations.0002_seed_plans_prices_packs").seed
+    seed(apps, None)
 
 
 @pytest.fixture(autouse=True)

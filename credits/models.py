@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -100,8 +101,12 @@ class CreditAccount(models.Model):
         verbose_name = _("credit account")
         verbose_name_plural = _("credit accounts")
         constraints = [
-            models.CheckConstraint(condition=Q(allowance_remaining__gte=0), name="credits_allowance_not_negative"),
-            models.CheckConstraint(condition=Q(purchased_remaining__gte=0), name="credits_purchased_not_negative"),
+            models.CheckConstraint(
+                condition=Q(allowance_remaining__gte=0), name="credits_allowance_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(purchased_remaining__gte=0), name="credits_purchased_not_negative"
+            ),
         ]
         indexes = [
             # Serves renew_allowances: accounts whose allowance is due.
@@ -144,8 +149,11 @@ class ActionPrice(models.Model):
         return self.name
 
     def cost(self, tokens: int = 0) -> int:
-        """Credits for one action of ``tokens`` tokens; a started thousand counts (ceiling)."""
-        return self.base_cost + -(-tokens * self.cost_per_1k_tokens // 1000)
+        """Credits for one action of ``tokens`` tokens: every started thousand counts whole.
+
+        ``credits.services.ledger`` computes the same in SQL (``_PRICE_CTE``); keep them alike.
+        """
+        return self.base_cost + -(-tokens // 1000) * self.cost_per_1k_tokens
 
 
 class TopUpPack(models.Model):
@@ -178,7 +186,10 @@ class LedgerEntry(models.Model):
     """One change to a user's credits. Append-only: never updated, never deleted by the app."""
 
     id = models.BigAutoField(primary_key=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ledger_entries")
+    # No index of its own: credits_user_history_idx (user, -created_at) serves lookups by user.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ledger_entries", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
     amount = models.IntegerField(_("amount"), help_text=_("Signed: credits added are positive."))
     allowance_delta = models.IntegerField(default=0)
@@ -195,23 +206,32 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("staff user"),
+        db_index=False,  # rarely searched; every debit would pay for its index
     )
-    idempotency_key = models.CharField(max_length=255, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    idempotency_key = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         constraints = [
+            # A constraint rather than unique=True, which would add a second (LIKE) index to every insert.
+            models.UniqueConstraint(fields=["idempotency_key"], name="credits_entry_idempotency_key_unique"),
             models.CheckConstraint(
-                condition=Q(amount=F("allowance_delta") + F("purchased_delta")), name="credits_entry_parts_sum"
+                condition=Q(amount=F("allowance_delta") + F("purchased_delta")),
+                name="credits_entry_parts_sum",
             ),
-            models.CheckConstraint(condition=~Q(amount=0) | Q(kind="renewal"), name="credits_entry_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(amount=0) | Q(kind="renewal"), name="credits_entry_not_empty"
+            ),
         ]
         indexes = [
             # Serves the user's history and the usage charts: a user's entries, newest first.
             models.Index(fields=["user", "-created_at"], name="credits_user_history_idx"),
+            # Serves the staff usage report (all users, one month). BRIN: the table is appended in
+            # time order, so a tiny index covers it and costs the hot insert path next to nothing.
+            BrinIndex(fields=["created_at"], name="credits_entry_created_brin"),
         ]
 
     def __str__(self) -> str:
@@ -238,7 +258,9 @@ class Reservation(models.Model):
     held_from_allowance = models.PositiveIntegerField(default=0)
     held_from_purchased = models.PositiveIntegerField(default=0)
     charged = models.PositiveIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.HELD)
+    status = models.CharField(
+        max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.HELD
+    )
     session_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
@@ -246,3 +268,6 @@ class Reservation(models.Model):
     class Meta:
         verbose_name = _("reservation")
         verbose_name_plural = _("reservations")
+
+    def __str__(self) -> str:
+        return f"{self.action_type} {self.held} ({self.status})"

@@ -1,4 +1,4 @@
-"""Credits and billing pages. Mounted at the site root: /plans, /credits/..., /billing/..., /settings/usage."""
+"""Credits and billing pages, mounted at the root: /plans, /credits/..., /billing/..., /settings/usage."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("credits/top-up/", pages.top_up, name="top_up"),
     path("settings/usage/", pages.usage, name="usage"),
     path("settings/usage.csv", pages.usage_csv, name="usage_csv"),
+    path("settings/usage/cap/", pages.set_cap, name="set_cap"),
     path("billing/subscribe/", billing.subscribe, name="subscribe"),
     path("billing/top-up/", billing.buy_top_up, name="buy_top_up"),
     path("billing/portal/", billing.portal, name="portal"),

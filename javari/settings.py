@@ -131,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "javari.context_processors.shell",
+                "credits.context_processors.credits_bar",
             ],
         },
     },
@@ -144,6 +145,12 @@ DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 # run their ORM calls on short-lived threads, which would leak idle connections.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The credits ledger's one-statement writes are prepared once per connection (explicitly, with
+# prepare=True; Django's own client-side cursors never prepare). Django turns prepared statements
+# off by default for connection poolers: set this false behind PgBouncer < 1.21 in transaction mode.
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    # A threshold no query reaches by itself: only statements asked to be prepared are.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME", default="test_javari")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SILENCED_SYSTEM_CHECKS = [
@@ -307,9 +314,8 @@ STRIPE_LIVE_SECRET_KEY = STRIPE_SECRET_KEY if STRIPE_LIVE_MODE else ""
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
-# dj-stripe receives each webhook, verifies its signature and stores it (WebhookEventTrigger);
-# this callback then turns the event into ledger entries, keyed on the Stripe event id.
-DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "credits.services.stripe.process_webhook_trigger"
+# Webhooks arrive at credits.views.webhooks, which stores and verifies them with dj-stripe's models
+# and turns each event into ledger entries keyed on the Stripe event id.
 
 # --- API ------------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from credits.views.webhooks import stripe_webhook
 from javari import views
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("javari.api_urls")),
-    path("stripe/", include("djstripe.urls", namespace="djstripe")),
+    path("stripe/webhook/<uuid:uuid>/", stripe_webhook, name="stripe_webhook"),
+    # Before credits: its Usage & Analytics page lives under settings/ too (settings/usage/).
+    path("settings/", include("preferences.urls")),
     path("", include("credits.urls")),
 ]

@@ -1,31 +1,40 @@
-"""The ledger: every change to a user's credits, each written with its balance in one transaction.
+"""The ledger: every change to a user's credits, written with its balance in ONE SQL statement.
 
-Every balance change is ONE conditional UPDATE statement (DESIGN.md "Credits"):
+Each change (DESIGN.md "Credits") is a single statement, so it costs one round trip and is atomic
+on its own, with no transaction around it:
 
-    UPDATE credits_creditaccount AS acc SET <new buckets>
-    FROM (SELECT ... FROM credits_creditaccount WHERE user_id = %s FOR UPDATE) AS old
-    WHERE acc.user_id = old.user_id AND <condition, e.g. enough credits>
-    RETURNING old buckets, new buckets
+    WITH [price AS (SELECT ... FROM credits_actionprice ...),]
+         old AS (SELECT <buckets, this month's spending, the amount> FROM credits_creditaccount
+                 WHERE user_id = %s FOR UPDATE OF acc),
+         upd AS (UPDATE credits_creditaccount SET <new buckets> FROM old
+                 WHERE <condition, e.g. enough credits> RETURNING <old and new buckets>)
+    INSERT INTO credits_ledgerentry (...) SELECT <the exact deltas> FROM upd RETURNING ...
 
-The sub-select locks the row and hands the statement the values it changes, so the split between
-the allowance and purchased buckets is known exactly, on PostgreSQL 15 as on 18 (which could say
-RETURNING old.*). No row back means the condition failed: nothing was written. The ledger entry is
-inserted in the same transaction; its unique idempotency key makes a replay return the first
-result and change nothing.
+- ``old`` locks the row and hands the statement the values it changes, so the split between the
+  allowance and the purchased bucket is exact on PostgreSQL 15 as on 18.
+- The condition failing leaves ``upd`` empty: no row is inserted, nothing is written, and a read
+  afterwards (the failure path only) says why: not enough credits, the cap, an unknown action.
+- The ledger entry's idempotency key is unique: a replay fails the insert, which undoes the whole
+  statement, balance change included; we then return the first entry. So the ledger always sums
+  to the balance. Inside a caller's transaction the statement runs in a savepoint, so a replay
+  does not abort the caller's transaction.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from accounts.models import User
 from credits.errors import InsufficientCredits, InvalidAmount, SpendingCapReached, UnknownActionType
@@ -43,85 +52,162 @@ from credits.models import (
 
 logger = logging.getLogger(__name__)
 
+# The price of ``tokens`` tokens: the base cost plus the per-1,000 cost for every thousand started.
+_PRICE_CTE = """price AS (
+        SELECT action_type, base_cost + CEIL(%(tokens)s::numeric / 1000)::integer * cost_per_1k_tokens AS cost
+        FROM credits_actionprice WHERE action_type = %(action_type)s AND is_active
+    ),"""
 
-@dataclass(frozen=True)
-class _Change:
-    old_allowance: int
-    old_purchased: int
-    allowance: int
-    purchased: int
-
-    @property
-    def allowance_delta(self) -> int:
-        return self.allowance - self.old_allowance
-
-    @property
-    def purchased_delta(self) -> int:
-        return self.purchased - self.old_purchased
-
-
-def _update(
-    user_id: Any, *, allowance: str, purchased: str, condition: str = "TRUE", extra_set: str = "", **params: Any
-) -> _Change | None:
-    """Run the one conditional UPDATE; expressions read the locked row's ``old.a`` and ``old.p``."""
-    sql = f"""
-        UPDATE credits_creditaccount AS acc
-        SET allowance_remaining = {allowance},
-            purchased_remaining = {purchased},
-            {extra_set}
-            updated_at = now()
-        FROM (
-            SELECT user_id, allowance_remaining AS a, purchased_remaining AS p,
-                   CASE WHEN cap_month = %(month)s THEN spent_in_month ELSE 0 END AS spent
-            FROM credits_creditaccount WHERE user_id = %(user_id)s FOR UPDATE
-        ) AS old
-        WHERE acc.user_id = old.user_id AND ({condition})
-        RETURNING old.a, old.p, acc.allowance_remaining, acc.purchased_remaining
-    """  # noqa: S608 (the interpolated parts are this module's constants; values are parameters)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"user_id": user_id, "month": _this_month(), **params})
-        row = cursor.fetchone()
-    return _Change(*row) if row else None
+# Spend ``old.amount``: the allowance first, then purchased credits; count it for the monthly cap.
+_SPEND = {
+    "allowance": "GREATEST(old.a - old.amount, 0)",
+    "purchased": "old.p - GREATEST(old.amount - old.a, 0)",
+    "extra_set": "spent_in_month = old.spent + old.amount, cap_month = %(month)s,",
+}
+_ENOUGH = "old.amount > 0 AND old.a + old.p >= old.amount"
+_WITHIN_CAP = "(acc.monthly_cap IS NULL OR old.spent + old.amount <= acc.monthly_cap)"
 
 
 def _this_month() -> date:
     return timezone.now().date().replace(day=1)
 
 
-def _check_amount(amount: int) -> None:
+def _check_amount(amount: object) -> None:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise InvalidAmount()
 
 
-def _record(
-    user: User, kind: str, change: _Change, *, idempotency_key: str, **fields: Any
-) -> LedgerEntry:
-    return LedgerEntry.objects.create(
-        user=user,
-        kind=kind,
-        amount=change.allowance_delta + change.purchased_delta,
-        allowance_delta=change.allowance_delta,
-        purchased_delta=change.purchased_delta,
-        balance_after=change.allowance + change.purchased,
-        idempotency_key=idempotency_key,
-        **fields,
-    )
+def _check_tokens(tokens: object) -> None:
+    if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
+        raise InvalidAmount("The token count must be a whole number, zero or more.")
 
 
-def _idempotent(idempotency_key: str, write: Any) -> LedgerEntry:
-    """Run ``write`` once per key: a replay (even a concurrent one) returns the first entry."""
-    existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
+def _write(
+    user_id: Any,
+    kind: str,
+    *,
+    idempotency_key: str,
+    allowance: str,
+    purchased: str,
+    condition: str = "TRUE",
+    extra_set: str = "",
+    amount_sql: str = "%(amount)s::integer",
+    metadata_sql: str = "%(metadata)s::jsonb",
+    priced: bool = False,
+    action_type: str = "",
+    session_id: UUID | None = None,
+    metadata: dict | None = None,
+    reason: str = "",
+    staff_user_id: Any = None,
+    **params: Any,
+) -> LedgerEntry | None:
+    """The one statement: change the buckets when ``condition`` holds, and record the entry.
+
+    ``allowance``, ``purchased``, ``condition`` and ``extra_set`` are SQL over the locked row's
+    ``old.a``, ``old.p``, ``old.spent`` and ``old.amount`` (``amount_sql``, by default the
+    ``amount`` parameter); they are this module's constants only: every value is a parameter.
+    Returns the new entry, the first entry of a replayed key, or None when the condition (or the
+    account, or the price) was missing: nothing was written then.
+    """
+    sql = f"""
+        WITH {_PRICE_CTE if priced else ""}
+        old AS (
+            SELECT acc.user_id, acc.allowance_remaining AS a, acc.purchased_remaining AS p,
+                   CASE WHEN acc.cap_month = %(month)s THEN acc.spent_in_month ELSE 0 END AS spent,
+                   {amount_sql} AS amount
+            FROM credits_creditaccount AS acc {", price" if priced else ""}
+            WHERE acc.user_id = %(user_id)s
+            FOR UPDATE OF acc
+        ),
+        upd AS (
+            UPDATE credits_creditaccount AS acc
+            SET allowance_remaining = {allowance},
+                purchased_remaining = {purchased},
+                {extra_set}
+                updated_at = now()
+            FROM old
+            WHERE acc.user_id = old.user_id AND ({condition})
+            RETURNING old.a AS oa, old.p AS op, acc.allowance_remaining AS na, acc.purchased_remaining AS np
+        )
+        INSERT INTO credits_ledgerentry (
+            user_id, kind, amount, allowance_delta, purchased_delta, balance_after,
+            action_type, session_id, metadata, reason, staff_user_id, idempotency_key, created_at
+        )
+        SELECT %(user_id)s::uuid, %(kind)s::varchar, (na - oa) + (np - op), na - oa, np - op, na + np,
+               %(action_type)s::varchar, %(session_id)s::uuid, {metadata_sql}, %(reason)s::varchar,
+               %(staff_user_id)s::uuid, %(key)s::varchar, now()
+        FROM upd
+        RETURNING id, amount, allowance_delta, purchased_delta, balance_after, created_at, metadata
+    """  # noqa: S608 (interpolated parts are this module's constants; every value is a parameter)
+    metadata = metadata or {}
+    values = {
+        "user_id": user_id,
+        "kind": kind,
+        "key": idempotency_key,
+        "month": _this_month(),
+        "action_type": action_type,
+        "session_id": session_id,
+        "metadata": Jsonb(metadata),
+        "reason": reason,
+        "staff_user_id": staff_user_id,
+        "amount": None,
+        "tokens": 0,
+        **params,
+    }
+
+    def run() -> tuple | None:
+        # psycopg's own server-side-binding cursor, so the statement is prepared once per
+        # connection and only executed after (Django's cursors bind client-side, re-planning
+        # this CTE on every call: most of a debit's time in `make bench`).
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, values, prepare=True)
+            return cursor.fetchone()
+
     try:
-        with transaction.atomic():
-            return write()
-    except IntegrityError:
-        # A concurrent call with the same key won the insert; our balance change rolled back.
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint: a failed statement leaves the caller's work alone
+                row = run()
+        else:
+            row = run()  # autocommit: the single statement is its own transaction
+    except (IntegrityError, psycopg.IntegrityError):
         existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
-        return existing
+        return existing  # a replay: the insert failed, so the whole statement changed nothing
+    if row is None:
+        return LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+    entry_id, entry_amount, allowance_delta, purchased_delta, balance_after, created_at, metadata = row
+    if isinstance(metadata, str):  # Django leaves jsonb undecoded for JSONField to parse
+        metadata = json.loads(metadata)
+    entry = LedgerEntry(
+        id=entry_id,
+        user_id=user_id,
+        kind=kind,
+        amount=entry_amount,
+        allowance_delta=allowance_delta,
+        purchased_delta=purchased_delta,
+        balance_after=balance_after,
+        action_type=action_type,
+        session_id=session_id,
+        metadata=metadata,
+        reason=reason,
+        staff_user_id=staff_user_id,
+        idempotency_key=idempotency_key,
+        created_at=created_at,
+    )
+    entry._state.adding = False
+    entry._state.db = "default"
+    return entry
+
+
+def _write_or_open(user: User, write: Callable[[], LedgerEntry | None]) -> LedgerEntry | None:
+    """Run ``write``; if the user has no account yet, open it (with its allowance) and run again."""
+    entry = write()
+    if entry is None and not CreditAccount.objects.filter(user_id=user.pk).exists():
+        open_account(user=user)
+        entry = write()
+    return entry
 
 
 # --- Accounts -------------------------------------------------------------------------------------
@@ -140,40 +226,29 @@ def get_account(user: User) -> CreditAccount:
 def open_account(*, user: User) -> CreditAccount:
     """Open a credit account on the Free plan and grant its first allowance (idempotent)."""
     free = Plan.objects.get(tier=Tier.FREE)
-    now = timezone.now()
+    renews_at = _next_month(timezone.now())
     with transaction.atomic():
-        account, created = CreditAccount.objects.get_or_create(
-            user=user,
-            defaults={"plan": free, "allowance_renews_at": _next_month(now), "next_billing_date": None},
+        _account, created = CreditAccount.objects.get_or_create(
+            user=user, defaults={"plan": free, "allowance_renews_at": renews_at}
         )
         if created:
-            _renew(account, plan=free, idempotency_key=f"open:{user.pk}", renews_at=_next_month(now))
-            account.refresh_from_db()
-    return CreditAccount.objects.select_related("plan").get(pk=account.pk)
+            _renew(user, plan=free, idempotency_key=f"open:{user.pk}", renews_at=renews_at)
+    return CreditAccount.objects.select_related("plan").get(user=user)
 
 
-def _renew(account: CreditAccount, *, plan: Plan, idempotency_key: str, renews_at: datetime | None) -> LedgerEntry:
-    credits = plan.credits_per_month
-
-    def write() -> LedgerEntry:
-        change = _update(
-            account.user_id,
-            allowance="%(credits)s",
-            purchased="old.p",
-            extra_set="allowance_total = %(credits)s, allowance_renews_at = %(renews_at)s,",
-            credits=credits,
-            renews_at=renews_at,
-        )
-        assert change is not None  # the account row exists: no condition can fail
-        return _record(
-            account.user,
-            EntryKind.RENEWAL,
-            change,
-            idempotency_key=idempotency_key,
-            metadata={"plan": plan.tier, "allowance": credits},
-        )
-
-    return _idempotent(idempotency_key, write)
+def _renew(user: User, *, plan: Plan, idempotency_key: str, renews_at: datetime | None) -> LedgerEntry | None:
+    return _write(
+        user.pk,
+        EntryKind.RENEWAL,
+        idempotency_key=idempotency_key,
+        allowance="%(credits)s",
+        purchased="old.p",
+        extra_set="allowance_total = %(credits)s, allowance_renews_at = %(renews_at)s,",
+        amount_sql="0",
+        credits=plan.credits_per_month,
+        renews_at=renews_at,
+        metadata={"plan": plan.tier, "allowance": plan.credits_per_month},
+    )
 
 
 def renew_allowance(
@@ -181,8 +256,14 @@ def renew_allowance(
 ) -> LedgerEntry:
     """Reset the plan allowance to the plan's monthly credits; purchased credits stay as they are."""
     account = get_account(user)
-    plan = plan or account.plan
-    return _renew(account, plan=plan, idempotency_key=idempotency_key, renews_at=renews_at or _next_month(timezone.now()))
+    entry = _renew(
+        user,
+        plan=plan or account.plan,
+        idempotency_key=idempotency_key,
+        renews_at=renews_at or _next_month(timezone.now()),
+    )
+    assert entry is not None  # the account exists and a renewal has no condition
+    return entry
 
 
 def set_plan(
@@ -195,18 +276,26 @@ def set_plan(
     stripe_subscription_id: str | None = None,
     cancel_at_period_end: bool = False,
 ) -> CreditAccount:
-    """Move the account to ``plan`` (the allowance changes at the next renewal, not here)."""
+    """Move the account to ``plan`` (the allowance changes at the next renewal, not here).
+
+    Saves only the plan and billing fields: the balances belong to ``_write`` alone, and a save
+    of a stale copy would undo a debit committed since it was read.
+    """
     account = get_account(user)
-    account.plan = plan
-    account.billing_cycle = billing_cycle
-    account.next_billing_date = next_billing_date
-    account.cancel_at_period_end = cancel_at_period_end
+    fields = {
+        "plan": plan,
+        "billing_cycle": billing_cycle,
+        "next_billing_date": next_billing_date,
+        "cancel_at_period_end": cancel_at_period_end,
+    }
     if stripe_customer_id is not None:
-        account.stripe_customer_id = stripe_customer_id
+        fields["stripe_customer_id"] = stripe_customer_id
     if stripe_subscription_id is not None:
-        account.stripe_subscription_id = stripe_subscription_id
+        fields["stripe_subscription_id"] = stripe_subscription_id
+    for name, value in fields.items():
+        setattr(account, name, value)
     account.full_clean()
-    account.save()
+    account.save(update_fields=[*fields, "updated_at"])
     return account
 
 
@@ -232,34 +321,19 @@ def price_of(action_type: str) -> ActionPrice:
 
 def cost_of(*, action_type: str, tokens: int = 0) -> int:
     """Credits an action of ``tokens`` tokens costs at the staff-set price."""
-    if tokens < 0:
-        raise InvalidAmount()
+    _check_tokens(tokens)
     return price_of(action_type).cost(tokens)
 
 
 # --- Spending -------------------------------------------------------------------------------------
 
-_SPEND = {
-    # Allowance first, then purchased credits.
-    "allowance": "GREATEST(old.a - %(amount)s, 0)",
-    "purchased": "old.p - GREATEST(%(amount)s - old.a, 0)",
-    "extra_set": "spent_in_month = old.spent + %(amount)s, cap_month = %(month)s,",
-}
 
-
-def _spend(user: User, amount: int) -> _Change:
-    change = _update(
-        user.pk,
-        condition="old.a + old.p >= %(amount)s AND (acc.monthly_cap IS NULL OR old.spent + %(amount)s <= acc.monthly_cap)",
-        amount=amount,
-        **_SPEND,
-    )
-    if change is None:
-        account = get_account(user)  # the statement changed nothing; read why, for the message
-        if account.balance < amount:
-            raise InsufficientCredits()
-        raise SpendingCapReached()
-    return change
+def _refuse(user: User, amount: int) -> None:
+    """Raise the error that explains why spending ``amount`` changed nothing."""
+    account = get_account(user)
+    if account.balance < amount:
+        raise InsufficientCredits()
+    raise SpendingCapReached()
 
 
 def debit(
@@ -274,26 +348,39 @@ def debit(
 ) -> LedgerEntry:
     """Charge an action: ``amount`` credits, or its price for ``tokens`` tokens.
 
-    Raises InsufficientCredits or SpendingCapReached and writes nothing when it can't be paid.
+    One statement prices it, checks the balance and the cap, spends it and records it. Raises
+    InsufficientCredits, SpendingCapReached, UnknownActionType or InvalidAmount, writing nothing.
     """
-    price = price_of(action_type)
-    amount = price.cost(tokens) if amount is None else amount
-    _check_amount(amount)
-    get_account(user)
+    if amount is not None:
+        _check_amount(amount)
+    _check_tokens(tokens)
+    entry_metadata = {**(metadata or {}), "tokens": tokens} if tokens else (metadata or {})
 
-    def write() -> LedgerEntry:
-        change = _spend(user, amount)
-        return _record(
-            user,
+    def write() -> LedgerEntry | None:
+        return _write(
+            user.pk,
             EntryKind.DEBIT,
-            change,
             idempotency_key=idempotency_key,
-            action_type=price.action_type,
+            priced=True,
+            amount_sql="COALESCE(%(amount)s::integer, price.cost)",
+            condition=f"{_ENOUGH} AND {_WITHIN_CAP}",
+            action_type=action_type,
             session_id=session_id,
-            metadata={**(metadata or {}), "tokens": tokens} if tokens else (metadata or {}),
+            metadata=entry_metadata,
+            amount=amount,
+            tokens=tokens,
+            **_SPEND,
         )
 
-    return _idempotent(idempotency_key, write)
+    entry = _write_or_open(user, write)
+    if entry is None:  # nothing written: say why
+        price = price_of(action_type)
+        cost = amount if amount is not None else price.cost(tokens)
+        if cost <= 0:
+            raise InvalidAmount("This action costs nothing: there is nothing to charge.")
+        _refuse(user, cost)
+    assert entry is not None
+    return entry
 
 
 def _add(
@@ -307,32 +394,37 @@ def _add(
 ) -> LedgerEntry:
     """Add credits: ``to_allowance`` of them to the allowance, the rest to purchased credits."""
     _check_amount(amount)
-    get_account(user)
-
-    def write() -> LedgerEntry:
-        change = _update(
+    if isinstance(to_allowance, bool) or not isinstance(to_allowance, int) or not 0 <= to_allowance <= amount:
+        raise InvalidAmount("The part returned to the allowance must be between zero and the amount.")
+    entry = _write_or_open(
+        user,
+        lambda: _write(
             user.pk,
+            kind,
+            idempotency_key=idempotency_key,
             allowance="old.a + %(to_allowance)s",
-            purchased="old.p + %(to_purchased)s",
+            purchased="old.p + %(amount)s - %(to_allowance)s",
+            amount=amount,
             to_allowance=to_allowance,
-            to_purchased=amount - to_allowance,
-        )
-        assert change is not None
-        return _record(user, kind, change, idempotency_key=idempotency_key, **fields)
-
-    return _idempotent(idempotency_key, write)
+            **fields,
+        ),
+    )
+    assert entry is not None  # adding has no condition
+    return entry
 
 
 def grant(
     *, user: User, amount: int, idempotency_key: str, reason: str = "", metadata: dict | None = None
 ) -> LedgerEntry:
     """Give credits that never expire (a goodwill grant, a promotion)."""
-    return _add(user, EntryKind.GRANT, amount, idempotency_key=idempotency_key, reason=reason, metadata=metadata or {})
+    return _add(
+        user, EntryKind.GRANT, amount, idempotency_key=idempotency_key, reason=reason, metadata=metadata
+    )
 
 
 def purchase(*, user: User, amount: int, idempotency_key: str, metadata: dict | None = None) -> LedgerEntry:
     """Add purchased top-up credits (paid through Stripe; keyed on the Stripe event)."""
-    return _add(user, EntryKind.PURCHASE, amount, idempotency_key=idempotency_key, metadata=metadata or {})
+    return _add(user, EntryKind.PURCHASE, amount, idempotency_key=idempotency_key, metadata=metadata)
 
 
 def refund(
@@ -354,7 +446,7 @@ def refund(
         to_allowance=to_allowance,
         reason=reason,
         action_type=action_type,
-        metadata=metadata or {},
+        metadata=metadata,
     )
 
 
@@ -363,25 +455,23 @@ def remove_purchased(
 ) -> LedgerEntry:
     """Take back purchased credits (a refunded top-up): as many as remain, never below zero."""
     _check_amount(amount)
-    get_account(user)
-
-    def write() -> LedgerEntry:
-        change = _update(user.pk, allowance="old.a", purchased="GREATEST(old.p - %(amount)s, 0)", amount=amount)
-        assert change is not None
-        if change.purchased_delta == 0:
-            raise InsufficientCredits(  # nothing left to take back: say so instead of an empty entry
-                "No purchased credits remain to take back."
-            )
-        return _record(
-            user,
+    entry = _write_or_open(
+        user,
+        lambda: _write(
+            user.pk,
             EntryKind.REFUND,
-            change,
             idempotency_key=idempotency_key,
+            allowance="old.a",
+            purchased="GREATEST(old.p - old.amount, 0)",
+            condition="old.p > 0",
             reason=reason,
             metadata={**(metadata or {}), "requested": amount},
-        )
-
-    return _idempotent(idempotency_key, write)
+            amount=amount,
+        ),
+    )
+    if entry is None:
+        raise InsufficientCredits("No purchased credits remain to take back.")
+    return entry
 
 
 def adjust(
@@ -394,24 +484,25 @@ def adjust(
     if not reason:
         raise InvalidAmount("A reason is required for a manual adjustment.")
     key = idempotency_key or f"adjust:{user.pk}:{timezone.now().isoformat()}:{staff_user.pk}"
-    fields = {"staff_user": staff_user, "reason": reason[:255]}
+    fields = {"staff_user_id": staff_user.pk, "reason": reason[:255]}
     if amount > 0:
         return _add(user, EntryKind.ADJUSTMENT, amount, idempotency_key=key, **fields)
-    get_account(user)
-
-    def write() -> LedgerEntry:
-        change = _update(
+    entry = _write_or_open(
+        user,
+        lambda: _write(
             user.pk,
-            allowance="GREATEST(old.a - %(amount)s, 0)",
-            purchased="old.p - GREATEST(%(amount)s - old.a, 0)",
-            condition="old.a + old.p >= %(amount)s",
+            EntryKind.ADJUSTMENT,
+            idempotency_key=key,
+            allowance="GREATEST(old.a - old.amount, 0)",
+            purchased="old.p - GREATEST(old.amount - old.a, 0)",
+            condition=_ENOUGH,
             amount=-amount,
-        )
-        if change is None:
-            raise InsufficientCredits("The balance is smaller than the adjustment.")
-        return _record(user, EntryKind.ADJUSTMENT, change, idempotency_key=key, **fields)
-
-    return _idempotent(key, write)
+            **fields,
+        ),
+    )
+    if entry is None:
+        raise InsufficientCredits("The balance is smaller than the adjustment.")
+    return entry
 
 
 # --- Reserve and settle ---------------------------------------------------------------------------
@@ -452,55 +543,64 @@ def reserve(
 
 def settle(*, reservation: Reservation, amount: int | None = None, tokens: int | None = None) -> Reservation:
     """Charge the real cost of a reserved action: release the rest, or charge the shortfall as
-    far as the balance goes (a reply already delivered is never taken back). Idempotent."""
+    far as the balance goes (a reply already delivered is never taken back). Idempotent.
+
+    The monthly cap counts what is finally charged: a release lowers this month's spending, a
+    shortfall raises it (without being refused: the action already happened).
+    """
     if amount is None:
         amount = cost_of(action_type=reservation.action_type, tokens=tokens or 0)
-    if amount < 0:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
         raise InvalidAmount()
     with transaction.atomic():
         reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
         if reservation.status == ReservationStatus.SETTLED:
             return reservation
         user = reservation.user
-        key = reservation.idempotency_key
+        key = f"{reservation.idempotency_key}:settle"
         charged = amount
         if amount < reservation.held:
             back = reservation.held - amount
-            # Return purchased credits first: they don't expire, the allowance might.
+            # Purchased credits go back first: they don't expire, the allowance might. The
+            # allowance part never lifts the allowance past this period's total (a renewal may
+            # have come in between: that period's credits are gone).
             to_allowance = max(0, back - reservation.held_from_purchased)
-            refund(
-                user=user,
-                amount=back,
+            _write(
+                user.pk,
+                EntryKind.REFUND,
+                idempotency_key=key,
+                allowance="LEAST(old.a + %(to_allowance)s, GREATEST(acc.allowance_total, old.a))",
+                purchased="old.p + %(to_purchased)s",
+                extra_set="spent_in_month = GREATEST(old.spent - old.amount, 0), cap_month = %(month)s,",
+                condition="LEAST(old.a + %(to_allowance)s, GREATEST(acc.allowance_total, old.a)) - old.a"
+                " + %(to_purchased)s <> 0",
                 to_allowance=to_allowance,
-                idempotency_key=f"{key}:settle",
-                reason="unused reservation",
+                to_purchased=back - to_allowance,
                 action_type=reservation.action_type,
+                reason="unused reservation",
+                amount=back,
             )
         elif amount > reservation.held:
             extra = amount - reservation.held
-            available = get_account(user).balance
-            extra = min(extra, available)
-            charged = reservation.held + extra
-            if extra > 0:
-                change = _update(
-                    user.pk,
-                    allowance="GREATEST(old.a - %(amount)s, 0)",
-                    purchased="old.p - GREATEST(%(amount)s - old.a, 0)",
-                    condition="old.a + old.p >= %(amount)s",
-                    amount=extra,
-                )
-                if change is not None:
-                    _record(
-                        user,
-                        EntryKind.DEBIT,
-                        change,
-                        idempotency_key=f"{key}:settle",
-                        action_type=reservation.action_type,
-                        session_id=reservation.session_id,
-                        metadata={"reservation": True, "shortfall": amount - charged},
-                    )
-                else:
-                    charged = reservation.held
+            entry = _write(
+                user.pk,
+                EntryKind.DEBIT,
+                idempotency_key=key,
+                allowance="GREATEST(old.a - old.amount, 0)",
+                purchased="old.p - GREATEST(old.amount - old.a, 0)",
+                extra_set=_SPEND["extra_set"],
+                # As far as the balance goes: the shortfall beyond it is recorded, not charged.
+                amount_sql="LEAST(%(amount)s::integer, acc.allowance_remaining + acc.purchased_remaining)",
+                condition="old.amount > 0",
+                action_type=reservation.action_type,
+                session_id=reservation.session_id,
+                metadata={"reservation": True, "requested": extra},
+                # What could not be charged: requested minus charged (the entry's amount is -charged).
+                metadata_sql="%(metadata)s::jsonb"
+                " || jsonb_build_object('shortfall', %(amount)s::integer + (na - oa) + (np - op))",
+                amount=extra,
+            )
+            charged = reservation.held + (-entry.amount if entry is not None else 0)
         reservation.status = ReservationStatus.SETTLED
         reservation.charged = charged
         reservation.settled_at = timezone.now()
@@ -522,19 +622,31 @@ def accounts_due_for_renewal(now: datetime | None = None):
     )
 
 
+def _next_renewal_after(due: datetime, now: datetime) -> datetime:
+    """The first monthly date after ``now`` in the series that started at ``due``."""
+    months = 1
+    while due + relativedelta(months=months) <= now:
+        months += 1
+    return due + relativedelta(months=months)
+
+
 def renew_due_allowances(*, now: datetime | None = None, limit: int = 500) -> int:
     """Renew every due allowance once; returns how many were renewed. Safe to run twice."""
     now = now or timezone.now()
     renewed = 0
-    for account in accounts_due_for_renewal(now).select_related("plan", "user").order_by("allowance_renews_at")[:limit]:
+    due_accounts = (
+        accounts_due_for_renewal(now).select_related("plan", "user").order_by("allowance_renews_at")
+    )
+    for account in due_accounts[:limit]:
         due = account.allowance_renews_at
         assert due is not None
-        # The key names the period: a second run (or a second worker) for it changes nothing.
+        # The key names the period: a second run (or a second worker) for it changes nothing, and
+        # the next date is after now, however long the account was overdue: it renews once.
         renew_allowance(
             user=account.user,
             plan=account.plan,
             idempotency_key=f"renewal:{account.user_id}:{due.date().isoformat()}",
-            renews_at=_next_month(max(due, now - relativedelta(months=1))),
+            renews_at=_next_renewal_after(due, now),
         )
         renewed += 1
     return renewed
