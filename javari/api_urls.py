@@ -6,4 +6,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("credits/", include("credits.api_urls")),
+    path("preferences/", include("preferences.api_urls")),
+    path("api-keys/", include("accounts.api_urls")),
 ]

@@ -1,0 +1,3 @@
+from __future__ import annotations
+
+urlpatterns: list = []  # filled by the settings issue (#4)
