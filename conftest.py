@@ -8,10 +8,13 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from accounts.models import User
 
@@ -38,6 +41,15 @@ def _seeded_defaults(request: pytest.FixtureRequest) -> None:
 
     seed = importlib.import_module("credits.migrations.0002_seed_plans_prices_packs").seed
     seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # A request in Spanish leaves Spanish active in the thread (as a server's next request would
+    # re-activate its own); each test starts in the default language instead.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

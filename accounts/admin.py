@@ -7,7 +7,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
+from accounts import services
+from accounts.models import ApiKey, User
 
 
 @admin.register(User)
@@ -47,5 +48,34 @@ class UserAdmin(DjangoUserAdmin):
         self.message_user(
             request,
             ngettext("%(count)d user activated.", "%(count)d users activated.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Users' API keys: find them, see their state, revoke them. The hash is never shown."""
+
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    list_select_related = ["user"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["user__email", "=prefix", "name"]
+    raw_id_fields = ["user"]
+    ordering = ["-created_at"]
+    # key_hash is left out on purpose: it's useless to staff and needn't leave the database.
+    fields = ["id", "user", "name", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    readonly_fields = fields
+    actions = ["revoke_keys"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A key is created by its owner, who alone sees it once.
+        return False
+
+    @admin.action(description=_("Revoke selected API keys"), permissions=["change"])
+    def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        count = services.revoke_api_keys(keys=queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d API key revoked.", "%(count)d API keys revoked.", count) % {"count": count},
             messages.SUCCESS,
         )

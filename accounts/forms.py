@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -62,3 +65,35 @@ class DeleteAccountForm(forms.Form):
         if confirm.upper() not in {"DELETE", str(_("DELETE")).upper()}:
             raise forms.ValidationError(_("Type DELETE, in capitals, to confirm."))
         return confirm
+
+
+class ApiKeyForm(forms.Form):
+    """Create a personal API key: a name and an optional expiry date."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        error_messages={"required": _("Give the key a name.")},
+        help_text=_("Where the key is used, so you can tell keys apart, e.g. “CI server”."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on (optional)"),
+        required=False,
+        help_text=_("The key stops working at the start of this day (UTC). Leave empty for no expiry."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean_expires_on(self) -> date | None:
+        expires_on = self.cleaned_data.get("expires_on")
+        if expires_on is not None and expires_on <= timezone.now().astimezone(UTC).date():
+            raise forms.ValidationError(_("Choose a date after today."))
+        return expires_on
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """The chosen day's first moment in UTC, as the help text says."""
+        expires_on = self.cleaned_data.get("expires_on")
+        if expires_on is None:
+            return None
+        return datetime.combine(expires_on, time.min, tzinfo=UTC)

@@ -89,3 +89,57 @@ class User(AbstractBaseUser, PermissionsMixin):
 def display_name_of(user: User) -> str:
     """How allauth names a user in its messages and pages."""
     return user.get_full_name()
+
+
+class ApiKey(models.Model):
+    """A personal key for the partner API. Only a hash of it is stored; the prefix identifies it.
+
+    The full key reads ``jv_<8 chars>_<secret>``: its first 11 characters are ``prefix``, so a
+    request's key is found by one indexed lookup and then checked against ``key_hash``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    # SHA-256 hex of the whole key. A fast hash is right here: the key carries 256 random bits, so
+    # there is nothing to brute-force, and a slow KDF (PBKDF2) would only cost time on every request.
+    key_hash = models.CharField(_("key hash"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+        indexes = [
+            # Serves the owner's list on the Security page and the API: user = … ORDER BY -created_at.
+            models.Index(fields=["user", "-created_at"], name="accounts_apikey_user_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(name=""), name="accounts_apikey_name_not_empty"),
+        ]
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def status(self) -> str:
+        """Revoked wins over expired: a revoked key says so even once its date has passed."""
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.ACTIVE
+
+    def get_status_display(self) -> str:
+        return str(self.Status(self.status).label)

@@ -1,4 +1,4 @@
-"""Account pages of our own: language and theme switches, Security & Keys, account deletion.
+"""Account pages of our own: language and theme switches, Security & Keys, API keys, deletion.
 
 Sign-up, sign-in, email, password, two-factor and sessions are allauth's views.
 """
@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -18,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import DeleteAccountForm, LanguageForm, ThemeForm
+from accounts.forms import ApiKeyForm, DeleteAccountForm, LanguageForm, ThemeForm
+from accounts.models import ApiKey
 from javari.shell import THEME_COOKIE
 
 
@@ -68,19 +70,79 @@ def set_theme(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
-def security(request: HttpRequest) -> HttpResponse:
-    """Security & Keys: two-factor authentication, sessions, password, account deletion."""
+def _security_context(request: HttpRequest, **extra: object) -> dict[str, object]:
     from allauth.mfa.models import Authenticator
     from allauth.usersessions.models import UserSession
 
     authenticators = {a.type for a in Authenticator.objects.filter(user=request.user)}
-    context = {
+    return {
         "totp_enabled": Authenticator.Type.TOTP in authenticators,
         "recovery_codes_enabled": Authenticator.Type.RECOVERY_CODES in authenticators,
         "session_count": UserSession.objects.filter(user=request.user).count(),
+        # The (user, -created_at) index serves this list.
+        "api_keys": ApiKey.objects.filter(user=request.user).order_by("-created_at"),
+        "api_key_form": ApiKeyForm(),
+        "max_api_keys": services.MAX_ACTIVE_API_KEYS,
+        **extra,
     }
-    return render(request, "accounts/security.html", context)
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    """Security & Keys: two-factor authentication, sessions, password, API keys, account deletion."""
+    return render(request, "accounts/security.html", _security_context(request))
+
+
+@login_required
+@require_POST
+def create_api_key(request: HttpRequest) -> HttpResponse:
+    """Create an API key and show it in this response only: it is stored nowhere in plaintext,
+    so a reload (or any later page) can't show it again. Bad input: form errors, nothing created."""
+    form = ApiKeyForm(request.POST)
+    if form.is_valid():
+        try:
+            api_key, plaintext = services.create_api_key(
+                user=request.user, name=form.cleaned_data["name"], expires_at=form.expires_at
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            response = render(
+                request,
+                "accounts/security.html",
+                _security_context(request, new_api_key=api_key, new_api_key_plaintext=plaintext),
+            )
+            # Keep the one showing of the key out of every cache, the browser's back-forward one too.
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(
+        request, "accounts/security.html", _security_context(request, api_key_form=form), status=400
+    )
+
+
+def _add_service_errors(form: ApiKeyForm, error: ValidationError) -> None:
+    fields = {"name": "name", "expires_at": "expires_on"}
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(fields.get(field), errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+@require_POST
+def revoke_api_key(request: HttpRequest, key_id: str) -> HttpResponse:
+    """Revoke one of the user's keys at once. Another user's key id is a 404, like a missing one."""
+    try:
+        api_key = services.revoke_api_key(user=request.user, key_id=key_id)
+    except services.ApiKeyNotFound:
+        raise Http404 from None
+    messages.success(
+        request,
+        _("The API key “%(name)s” (%(prefix)s…) is revoked. Requests using it are refused from now on.")
+        % {"name": api_key.name, "prefix": api_key.prefix},
+    )
+    return redirect(f"{reverse('accounts:security')}#api-keys")
 
 
 @login_required

@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "javari.context_processors.shell",
                 "credits.context_processors.credits_bar",
+                "preferences.context_processors.theme",
             ],
         },
     },
@@ -320,7 +321,12 @@ DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 # --- API ------------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A Bearer API key first: without one it steps aside for the session. Being first also makes an
+    # unauthenticated request a 401 with WWW-Authenticate (DRF asks the first class for the header).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 

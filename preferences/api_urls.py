@@ -1,3 +1,12 @@
+"""Routes of /api/v1/preferences/."""
+
 from __future__ import annotations
 
-urlpatterns: list = []  # filled by the settings issue (#4)
+from django.urls import path
+
+from preferences import api
+
+urlpatterns = [
+    path("", api.PreferencesView.as_view(), name="preferences"),
+    path("system-prompt/", api.SystemPromptView.as_view(), name="preferences-system-prompt"),
+]

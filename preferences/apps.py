@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PreferencesConfig(AppConfig):
-    """Filled by its own issue; until then it has no models, pages or menu entry."""
+    """Settings: the hub, Behavior & Personality (presets, the system prompt), language and theme."""
 
     name = "preferences"
     verbose_name = _("Preferences")

@@ -8,4 +8,7 @@ app_name = "preferences"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("behavior/", views.behavior, name="behavior"),
+    path("behavior/preview/", views.behavior_preview, name="behavior_preview"),
+    path("language/", views.language, name="language"),
 ]

@@ -1,15 +1,33 @@
-"""The Settings hub: one card per section of the spec's settings navigation (§3) that exists."""
+"""Settings: the hub, Behavior & Personality (with its live prompt preview), Language & Localization."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
+from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from javari.shell import THEME_COOKIE
+from preferences import services
+from preferences.context_processors import saved_theme
+from preferences.forms import BehaviorForm, LanguageThemeForm
+from preferences.models import CUSTOM_PROMPT_MAX_CHARS
 
 
 @dataclass(frozen=True)
@@ -23,8 +41,22 @@ class Section:
 # Reminders & Notifications, Language & Localization, Usage & Analytics. Each later feature adds its
 # section here in that order; one whose URL doesn't resolve is left out, as in the profile menu.
 SECTIONS = [
-    Section(_("Security & API Keys"), _("Manage all tokens and credentials"), "accounts:security"),
-    Section(_("Usage & Analytics"), _("View your activity and stats"), "credits:usage"),
+    Section(
+        gettext_lazy("Behavior & Personality"),
+        gettext_lazy("Customize how Javari responds to you"),
+        "preferences:behavior",
+    ),
+    Section(
+        gettext_lazy("Security & API Keys"),
+        gettext_lazy("Manage all tokens and credentials"),
+        "accounts:security",
+    ),
+    Section(
+        gettext_lazy("Language & Localization"),
+        gettext_lazy("Choose your preferred language"),
+        "preferences:language",
+    ),
+    Section(gettext_lazy("Usage & Analytics"), gettext_lazy("View your activity and stats"), "credits:usage"),
 ]
 
 
@@ -43,3 +75,149 @@ def available_sections() -> list[dict]:
 def index(request: HttpRequest) -> HttpResponse:
     """Settings: the sections a person can open."""
     return render(request, "preferences/index.html", {"sections": available_sections()})
+
+
+# --- Language and theme, shared by both pages ------------------------------------------------------
+
+
+def _apply_language_and_theme(
+    request: HttpRequest, response: HttpResponse, *, language: str, theme: str
+) -> None:
+    """Make a saved language and theme take effect at once: this request's language (so the success
+    message is already in it), Django's language cookie, and the shell's theme cookie."""
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    response.set_cookie(
+        THEME_COOKIE,
+        theme,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+def _current_language(request: HttpRequest) -> str:
+    return services.reply_language(request.user)  # type: ignore[arg-type]
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    """A service's field errors onto the form (``language`` is the form's name too)."""
+    for name, errors in exc.message_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+# --- Behavior & Personality -----------------------------------------------------------------------
+
+
+def _behavior_context(form: BehaviorForm, preview: dict[str, Any]) -> dict[str, Any]:
+    return {"form": form, "presets": form.presets, "limit": CUSTOM_PROMPT_MAX_CHARS, **preview}
+
+
+def _preview(form: BehaviorForm) -> dict[str, Any]:
+    """The preview's context: the prompt composed from the form's values, or why there is none."""
+    if not form.is_valid():
+        return {"preview_prompt": None}
+    values = form.preference_values()
+    prompt = services.compose_from(
+        preset=values["preset"],
+        response_style=values["response_style"],
+        code_preference=values["code_preference"],
+        communication_tone=values["communication_tone"],
+        custom_system_prompt=values["custom_system_prompt"],
+        language=values["language"],
+    )
+    return {"preview_prompt": prompt, "preview_language": values["language"]}
+
+
+@login_required
+def behavior(request: HttpRequest) -> HttpResponse:
+    """Behavior & Personality: presets as cards, the fields they fill, own instructions, a live preview."""
+    preferences = services.get_preferences(request.user)  # type: ignore[arg-type]
+    initial = BehaviorForm.initial_for(
+        preferences, language=_current_language(request), theme=saved_theme(request)
+    )
+    if request.method == "POST":
+        form = BehaviorForm(request.POST, initial=initial)
+        if form.is_valid():
+            values = form.preference_values()
+            try:
+                services.update_preferences(user=request.user, **values)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                response = redirect("preferences:behavior")
+                _apply_language_and_theme(
+                    request, response, language=values["language"], theme=values["theme"]
+                )
+                messages.success(
+                    request, _("Your preferences are saved. Javari uses them from your next message.")
+                )
+                return response
+        return render(request, "preferences/behavior.html", _behavior_context(form, _preview(form)))
+    form = BehaviorForm(initial=initial)
+    preview = {
+        "preview_prompt": services.compose_system_prompt(user=request.user),  # type: ignore[arg-type]
+        "preview_language": initial["language"],
+    }
+    return render(request, "preferences/behavior.html", _behavior_context(form, preview))
+
+
+View = Callable[..., HttpResponse]
+
+
+def _htmx_login_required(view: View) -> View:
+    """``login_required`` for an htmx partial: a signed-out browser is sent whole to the sign-in page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        htmx = getattr(request, "htmx", None)
+        if htmx:
+            back_to = htmx.current_url_abs_path or reverse("preferences:behavior")
+            return HttpResponseClientRedirect(redirect_to_login(back_to).url)
+        return redirect_to_login(reverse("preferences:behavior"))
+
+    return wrapper
+
+
+@require_POST
+@never_cache
+@_htmx_login_required
+def behavior_preview(request: HttpRequest) -> HttpResponse:
+    """The preview partial: exactly what would be sent, composed from the form's unsaved values."""
+    preferences = services.get_preferences(request.user)  # type: ignore[arg-type]
+    initial = BehaviorForm.initial_for(
+        preferences, language=_current_language(request), theme=saved_theme(request)
+    )
+    form = BehaviorForm(request.POST, initial=initial)
+    return render(request, "preferences/_preview.html", {"form": form, **_preview(form)})
+
+
+# --- Language & Localization ----------------------------------------------------------------------
+
+
+@login_required
+def language(request: HttpRequest) -> HttpResponse:
+    """Language & Localization: the language and the theme, both in effect from the next page."""
+    initial = {"language": _current_language(request), "theme": saved_theme(request)}
+    form = LanguageThemeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        language_code, theme = form.cleaned_data["language"], form.cleaned_data["theme"]
+        try:
+            services.update_preferences(user=request.user, language=language_code, theme=theme)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            response = redirect("preferences:language")
+            _apply_language_and_theme(request, response, language=language_code, theme=theme)
+            messages.success(request, _("Language and theme saved."))
+            return response
+    return render(request, "preferences/language.html", {"form": form})

@@ -67,3 +67,76 @@
   document.addEventListener("DOMContentLoaded", setupModal);
   document.addEventListener("DOMContentLoaded", setupCreditsAnnouncer);
 })();
+
+// Behavior & Personality: picking a preset card fills the fields it sets (its data attributes), and
+// the custom instructions' counter follows what is typed, turning to an error style over the limit.
+(function () {
+  "use strict";
+
+  var PRESET_FIELDS = {
+    responseStyle: "response_style",
+    codePreference: "code_preference",
+    communicationTone: "communication_tone"
+  };
+
+  function setupPresetCards() {
+    var form = document.querySelector("[data-behavior-form]");
+    if (!form) return;
+    // The fields on the page are what gets saved: the server need not fill them from the preset.
+    var fill = form.querySelector("input[name='preset_fill']");
+    if (fill) fill.value = "client";
+    form.querySelectorAll("input[name='preset']").forEach(function (radio) {
+      // On the radio itself, so the fields are filled before the change reaches the form (and htmx).
+      radio.addEventListener("change", function () {
+        if (!radio.checked) return;
+        Object.keys(PRESET_FIELDS).forEach(function (key) {
+          var value = radio.dataset[key];
+          var field = form.elements.namedItem(PRESET_FIELDS[key]);
+          if (value && field) field.value = value;
+        });
+      });
+    });
+  }
+
+  function setupCharCounters() {
+    document.querySelectorAll("textarea[data-char-limit]").forEach(function (textarea) {
+      var limit = parseInt(textarea.dataset.charLimit, 10);
+      var counter = document.getElementById(textarea.dataset.counter);
+      var status = document.getElementById(textarea.dataset.counterStatus);
+      if (!counter || !limit) return;
+      var count = counter.querySelector("[data-count]");
+      var over = counter.querySelector("[data-over]");
+      // Grouped like the server's numbers (Spanish CLDR leaves 4-digit numbers ungrouped: "4000").
+      var format = new Intl.NumberFormat(document.documentElement.lang || undefined, { useGrouping: "always" });
+      var timer = null;
+      function length() {
+        // The server counts one character per line break (browsers post them as CR LF).
+        return textarea.value.replace(/\r\n?/g, "\n").trim().length;
+      }
+      function update(announce) {
+        var n = length();
+        var excess = Math.max(0, n - limit);
+        count.textContent = format.format(n) + " / " + format.format(limit);
+        over.textContent = excess ? " \u00b7 " + textarea.dataset.overText.replace("__OVER__", format.format(excess)) : "";
+        counter.classList.toggle("is-over", excess > 0);
+        textarea.classList.toggle("is-over", excess > 0);
+        // Screen readers hear the count once typing pauses, not at every key.
+        clearTimeout(timer);
+        if (announce === false) return;
+        timer = setTimeout(function () {
+          if (!status) return;
+          var text = textarea.dataset.statusText
+            .replace("__COUNT__", format.format(n))
+            .replace("__LIMIT__", format.format(limit));
+          if (excess) text += ". " + textarea.dataset.overText.replace("__OVER__", format.format(excess));
+          status.textContent = text;
+        }, 700);
+      }
+      textarea.addEventListener("input", update);
+      update(false);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", setupPresetCards);
+  document.addEventListener("DOMContentLoaded", setupCharCounters);
+})();
