@@ -14,6 +14,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.cache import cache
+from django.test import Client
 from django.utils import translation
 
 from accounts.models import User
@@ -76,3 +77,11 @@ def charlie(db: None) -> User:
 @pytest.fixture
 def staff(db: None) -> User:
     return make_user("staff@example.com", display_name="Sam Staff", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(staff: User) -> Client:
+    """The staff user signed in with password and TOTP, as the back office requires."""
+    from accounts.tests.helpers import signed_in_with_totp
+
+    return signed_in_with_totp(staff)

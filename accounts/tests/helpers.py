@@ -7,6 +7,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 from django.test import Client
 
+from accounts.models import User
 from conftest import PASSWORD
 
 
@@ -18,6 +19,24 @@ def totp_code(secret: str) -> str:
 def sign_in(client: Client, email: str, password: str = PASSWORD):
     """Sign in through allauth's form, as a person does (records the authentication)."""
     return client.post("/accounts/login/", {"login": email, "password": password})
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def signed_in_with_totp(user: User) -> Client:
+    """A client signed in as ``user`` through the full flow: password, then a TOTP code.
+
+    The admin requires two-factor authentication of staff, so admin tests sign in this way.
+    """
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, TOTP_SECRET)
+    client = Client()
+    sign_in(client, user.email)
+    client.post("/accounts/2fa/authenticate/", {"code": totp_code(TOTP_SECRET)})
+    assert client.session["_auth_user_id"] == str(user.pk)
+    return client
 
 
 def link_in_last_email(path_fragment: str) -> str:

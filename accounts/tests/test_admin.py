@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 
 from accounts.models import User
-from accounts.tests.helpers import sign_in, totp_code
 
 pytestmark = pytest.mark.django_db
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-@pytest.fixture
-def staff_client(staff: User) -> Client:
-    """A staff member signed in through the full flow: password, then the TOTP code."""
-    TOTP.activate(staff, SECRET)
-    client = Client()
-    sign_in(client, staff.email)
-    client.post("/accounts/2fa/authenticate/", {"code": totp_code(SECRET)})
-    assert client.session["_auth_user_id"] == str(staff.pk)
-    return client
 
 
 def test_anonymous_visitors_are_sent_to_the_allauth_sign_in(client: Client) -> None:

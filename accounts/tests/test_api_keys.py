@@ -7,7 +7,6 @@ import hashlib
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
@@ -15,13 +14,11 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import ApiKey, User
-from accounts.tests.helpers import sign_in, totp_code
 
 pytestmark = pytest.mark.django_db
 KEYS = "/api/v1/api-keys/"
 SECURITY = "/accounts/security/"
 CREATE = "/accounts/security/api-keys/"
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def revoke_url(key: ApiKey) -> str:
@@ -418,15 +415,6 @@ def test_the_api_refuses_anonymous_requests(client: Client, alice: User) -> None
 
 
 # --- The admin ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def staff_client(staff: User) -> Client:
-    TOTP.activate(staff, SECRET)
-    client = Client()
-    sign_in(client, staff.email)
-    client.post("/accounts/2fa/authenticate/", {"code": totp_code(SECRET)})
-    return client
 
 
 def test_staff_find_keys_by_email_or_prefix_and_never_see_the_hash(

@@ -10,39 +10,22 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.admin import site
 from django.contrib.auth.models import Permission
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.tests.helpers import sign_in, totp_code
+from accounts.tests.helpers import signed_in_with_totp
 from conftest import make_user
 from credits import services
 from credits.models import BillingCycle, CreditAccount, EntryKind, LedgerEntry, Plan, Tier
 from credits.tests.test_services import assert_ledger_matches
 
 pytestmark = pytest.mark.django_db
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 ACCOUNTS = "/admin/credits/creditaccount/"
 REPORT = "/admin/credits/creditaccount/report/"
 LEDGER = "/admin/credits/ledgerentry/"
-
-
-def _signed_in_with_totp(user: User) -> Client:
-    """A staff member signed in through the full flow: password, then the TOTP code."""
-    TOTP.activate(user, SECRET)
-    client = Client()
-    sign_in(client, user.email)
-    client.post("/accounts/2fa/authenticate/", {"code": totp_code(SECRET)})
-    assert client.session["_auth_user_id"] == str(user.pk)
-    return client
-
-
-@pytest.fixture
-def staff_client(staff: User) -> Client:
-    return _signed_in_with_totp(staff)
 
 
 @pytest.fixture
@@ -244,7 +227,7 @@ def test_submitting_the_same_form_twice_adjusts_once(
 def test_staff_who_may_only_view_accounts_cannot_adjust(accounts: tuple, alice: User) -> None:
     viewer = make_user("viewer@example.com", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_creditaccount"))
-    client = _signed_in_with_totp(viewer)
+    client = signed_in_with_totp(viewer)
     assert client.get(ACCOUNTS).status_code == 200
     _action(client, [alice], apply="1", amount="1000", reason="Me", token=str(uuid.uuid4()))
     assert not LedgerEntry.objects.filter(kind=EntryKind.ADJUSTMENT).exists()

@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 
 from accounts.models import User
-from accounts.tests.helpers import sign_in, totp_code
 from preferences import services
 from preferences.models import BehaviorPreset, PlatformSettings
 
 pytestmark = pytest.mark.django_db
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-@pytest.fixture
-def staff_client(staff: User) -> Client:
-    """A staff member signed in through the full flow (the admin asks for two-factor): password, TOTP."""
-    TOTP.activate(staff, SECRET)
-    client = Client()
-    sign_in(client, staff.email)
-    client.post("/accounts/2fa/authenticate/", {"code": totp_code(SECRET)})
-    return client
 
 
 def test_staff_edit_a_presets_texts_in_both_languages(staff_client: Client) -> None:
