@@ -58,12 +58,13 @@ _PRICE_CTE = """price AS (
         FROM credits_actionprice WHERE action_type = %(action_type)s AND is_active
     ),"""
 
-# Spend ``old.amount``: the allowance first, then purchased credits; count it for the monthly cap.
-_SPEND = {
+# Take ``old.amount`` from the balance: the allowance first, then purchased credits.
+_TAKE = {
     "allowance": "GREATEST(old.a - old.amount, 0)",
     "purchased": "old.p - GREATEST(old.amount - old.a, 0)",
-    "extra_set": "spent_in_month = old.spent + old.amount, cap_month = %(month)s,",
 }
+# Spend it: take it, and count it for the monthly cap.
+_SPEND = {**_TAKE, "extra_set": "spent_in_month = old.spent + old.amount, cap_month = %(month)s,"}
 _ENOUGH = "old.amount > 0 AND old.a + old.p >= old.amount"
 _WITHIN_CAP = "(acc.monthly_cap IS NULL OR old.spent + old.amount <= acc.monthly_cap)"
 
@@ -493,9 +494,8 @@ def adjust(
             user.pk,
             EntryKind.ADJUSTMENT,
             idempotency_key=key,
-            allowance="GREATEST(old.a - old.amount, 0)",
-            purchased="old.p - GREATEST(old.amount - old.a, 0)",
             condition=_ENOUGH,
+            **_TAKE,
             amount=-amount,
             **fields,
         ),
@@ -586,9 +586,7 @@ def settle(*, reservation: Reservation, amount: int | None = None, tokens: int |
                 user.pk,
                 EntryKind.DEBIT,
                 idempotency_key=key,
-                allowance="GREATEST(old.a - old.amount, 0)",
-                purchased="old.p - GREATEST(old.amount - old.a, 0)",
-                extra_set=_SPEND["extra_set"],
+                **_SPEND,
                 # As far as the balance goes: the shortfall beyond it is recorded, not charged.
                 amount_sql="LEAST(%(amount)s::integer, acc.allowance_remaining + acc.purchased_remaining)",
                 condition="old.amount > 0",
