@@ -8,6 +8,12 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 EMBEDDED := $(BIN)/python -m javari.embedded
+# llama-cpp-python (the embedded LLM) is compiled from source. By default llama.cpp builds for the
+# build machine's exact CPU (GGML_NATIVE), and that build crashed (SIGSEGV) on its first inference
+# on a CPU with AVX-512/AMX; a portable AVX2 build runs there and on any x86-64 from the last decade
+# (ARM builds ignore these x86 options).
+# (pip keeps built wheels in its cache: after changing these, `pip cache remove llama_cpp_python`.)
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
 .PHONY: run test lint format bench browser-deps stop reset-data clean
 
@@ -43,11 +49,12 @@ bench: $(DEV_STAMP)
 	@mkdir -p bench/results
 	@$(EMBEDDED) exec -- sh -c 'for script in bench/bench_*.py; do $(BIN)/python "$$script" || exit 1; done'
 
-# Stop embedded services left running by a manage.py command run outside `make run`.
+# Stop embedded services left running by a manage.py command run outside `make run` (and the
+# embedded model server on LLM_EMBEDDED_PORT).
 stop: $(RUN_STAMP)
 	@$(EMBEDDED) stop
 
-# Delete the embedded database and Redis data (var/pgdata, var/redis).
+# Delete the embedded database and Redis data (var/pgdata, var/redis); the model file stays.
 reset-data: $(RUN_STAMP)
 	@$(EMBEDDED) reset
 
@@ -59,9 +66,9 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(RUN_STAMP): requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet -r requirements.txt
 	@touch $@
 
 $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@ $(RUN_STAMP)

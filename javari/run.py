@@ -1,10 +1,12 @@
 """``make run``: the whole system in one terminal.
 
-1. Start the embedded PostgreSQL and Redis for each of ``DATABASE_URL``/``REDIS_URL`` left unset.
+1. Start the embedded PostgreSQL and Redis for each of ``DATABASE_URL``/``REDIS_URL`` left unset,
+   and with ``LLM_BASE_URL`` unset the embedded model server (Gemma 3 270M on
+   ``127.0.0.1:LLM_EMBEDDED_PORT``), or reuse one already answering there.
 2. Migrate, compile translations, collect static files, seed the demo users.
 3. Start the web server (gunicorn with uvicorn workers on ``javari.asgi``), a Celery worker and
    Celery beat, each in its own process group so a terminal's Ctrl-C reaches them only through us.
-4. Once ``/healthz`` answers, print the URL and the demo logins.
+4. Once ``/healthz`` answers, print the URL, the demo logins and which model answers chats.
 5. On SIGINT or SIGTERM (or if any child dies): SIGTERM every child, wait for them to finish what
    they hold, SIGKILL any still running after the grace period, then stop the embedded services
    this run started. Exit 0 on a requested stop, 1 when a child died by itself.
@@ -93,6 +95,25 @@ def _probe_host(host: str) -> str:
     return {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)  # noqa: S104
 
 
+def _started_line(name: str, env: dict[str, str]) -> str:
+    if name == "llm":
+        llm_port = embedded.llm_port(env)
+        return (
+            f"javari: started the embedded model server (Gemma 3 270M) at {embedded.llm_url(llm_port)}"
+            f" (log: {embedded.llm_log_path(llm_port)})"
+        )
+    return f"javari: started the embedded {name} (data under {embedded.var_dir()})"
+
+
+def _model_notice(env: dict[str, str]) -> str:
+    if env.get("LLM_BASE_URL"):
+        return f"  Chat model: {env.get('LLM_MODEL', '')} at {env['LLM_BASE_URL']}."
+    return (
+        "  Chat replies come from a small local demo model (Gemma 3 270M): fluent, often wrong.\n"
+        "  Set LLM_BASE_URL, LLM_API_KEY and LLM_MODEL (see .env.example) to use a real one."
+    )
+
+
 def main() -> int:
     embedded.load_dotenv()
     env = dict(os.environ)
@@ -108,7 +129,10 @@ def main() -> int:
     try:
         embedded.start_missing(env, started)
         for name in started:
-            print(f"javari: started the embedded {name} (data under {embedded.var_dir()})", flush=True)
+            print(_started_line(name, env), flush=True)
+        if not env.get("LLM_BASE_URL") and "llm" not in started:
+            url = embedded.llm_url(embedded.llm_port(env))
+            print(f"javari: using the model server already answering at {url} (left running)", flush=True)
         _manage(env, "migrate", "--noinput")
         _manage(env, "compile_translations")
         _manage(env, "collectstatic", "--noinput", "--verbosity", "0")
@@ -135,6 +159,7 @@ def main() -> int:
             processes[name] = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
         _wait_until_up(f"http://{_probe_host(host)}:{port}/healthz", processes)
         print(logins, flush=True)
+        print(_model_notice(env), flush=True)
         print("  Web, worker and beat are running. Press Ctrl-C to stop everything.\n", flush=True)
         while True:
             for name, proc in processes.items():

@@ -3,6 +3,7 @@ migrates, seeds, serves web + worker + beat, and a Ctrl-C stops every process it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -44,9 +45,13 @@ def _get(url: str) -> tuple[int, bytes]:
 
 class Run:
     def __init__(self, var_dir: Path, port: int) -> None:
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+        unset = {"DATABASE_URL", "REDIS_URL", "LLM_BASE_URL", "LLM_MODEL", "DJANGO_SETTINGS_MODULE"}
+        env = {k: v for k, v in os.environ.items() if k not in unset}
         env.update(JAVARI_VAR_DIR=str(var_dir), PORT=str(port), WEB_CONCURRENCY="1", CELERY_CONCURRENCY="1")
-        env.pop("DJANGO_SETTINGS_MODULE", None)
+        # A model server of its own: stopping it must never stop the one the test suite shares.
+        self.llm_port = _free_port()
+        env["LLM_EMBEDDED_PORT"] = str(self.llm_port)
+        self.env = env
         self.log = var_dir / "run.log"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "javari.run"],
@@ -61,7 +66,8 @@ class Run:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_for(self, text: str, timeout: float = 180) -> None:
+    # Generous: on a busy two-core machine the migrations alone have taken over two minutes.
+    def wait_for(self, text: str, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
         while text not in self.output():
             assert self.process.poll() is None, f"run exited early:\n{self.output()[-3000:]}"
@@ -74,10 +80,20 @@ def run(tmp_path: Path) -> Iterator[Run]:
     running = Run(tmp_path, _free_port())
     yield running
     if running.process.poll() is None:  # a failed test must not leave the stack running
-        os.killpg(running.process.pid, signal.SIGKILL)
+        # SIGTERM, so the runner stops its children: each has a process group of its own, which
+        # a SIGKILL of the runner's group would leave running.
+        descendants = psutil.Process(running.process.pid).children(recursive=True)
+        os.killpg(running.process.pid, signal.SIGTERM)
+        try:
+            running.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(running.process.pid, signal.SIGKILL)
+            for process in descendants:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.kill()
     subprocess.run(
         [sys.executable, "-m", "javari.embedded", "stop"],
-        env={**os.environ, "JAVARI_VAR_DIR": str(tmp_path)},
+        env=running.env,
         cwd=settings.BASE_DIR,
         check=False,
     )
@@ -92,10 +108,14 @@ def test_run_serves_the_whole_system_and_a_signal_stops_it_all(
     assert f"Javari AI is at {run.url}" in output
     assert "Demo login:  demo@javari.local / " in output
     assert "Staff login: staff@javari.local / " in output
+    assert f"started the embedded model server (Gemma 3 270M) at http://127.0.0.1:{run.llm_port}/v1" in output
+    assert "Chat replies come from a small local demo model (Gemma 3 270M)" in output
+    assert "Set LLM_BASE_URL, LLM_API_KEY and LLM_MODEL" in output
 
     status, body = _get(f"{run.url}/readyz")
     assert status == 200, body
     assert json.loads(body)["failing"] == []
+    assert json.loads(body)["checks"]["llm"] == {"ok": True}  # its own model server, on its own port
     status, page = _get(f"{run.url}/accounts/login/")
     assert status == 200
     stylesheet = re.search(rb'href="(/static/css/javari\.[0-9a-f]{12}\.css)"', page)
@@ -113,6 +133,8 @@ def test_run_serves_the_whole_system_and_a_signal_stops_it_all(
     assert "beat" in names
     postgres_pid = int((tmp_path / "pgdata" / "postmaster.pid").read_text().split()[0])
     redis_pid = int((tmp_path / "redis" / "redis.pid").read_text())
+    llm_pid = int((tmp_path / "llm" / f"llm-{run.llm_port}.pid").read_text())
+    assert "llama_cpp.server" in psutil.Process(llm_pid).cmdline()
 
     os.killpg(run.process.pid, stop_signal)  # Ctrl-C in a terminal signals the whole group
     assert run.process.wait(timeout=60) == 0, run.output()[-3000:]
@@ -121,6 +143,12 @@ def test_run_serves_the_whole_system_and_a_signal_stops_it_all(
     assert _gone(postgres_pid)
     assert not (tmp_path / "pgdata" / "postmaster.pid").exists()  # a clean shutdown removes it
     assert _gone(redis_pid)
+    assert _gone(llm_pid)
+    assert not (tmp_path / "llm" / f"llm-{run.llm_port}.pid").exists()
+    llama_servers = [
+        p for p in psutil.process_iter(["cmdline"]) if str(run.llm_port) in (p.info["cmdline"] or [])
+    ]
+    assert [p for p in llama_servers if not _gone(p.pid)] == []
     assert "javari: stopped" in run.output()
 
 
@@ -148,4 +176,7 @@ def test_a_second_make_run_skips_what_is_already_installed(tmp_path: Path) -> No
     # A changed requirements file is installed again, and only then.
     later = stamp.stat().st_mtime + 10
     os.utime(tmp_path / "requirements.txt", (later, later))
-    assert "pip install --quiet -r requirements.txt" in _dry_run_make(tmp_path)
+    reinstall = _dry_run_make(tmp_path)
+    assert "pip install --quiet -r requirements.txt" in reinstall
+    # llama-cpp-python compiles for portable AVX2: the native build crashed on an AVX-512/AMX CPU.
+    assert 'CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON' in reinstall
