@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -48,11 +49,24 @@ def _check_broker() -> None:
         client.close()
 
 
+def _check_llm() -> None:
+    # The OpenAI-compatible model list: cheap, authenticated, and answered by every such server.
+    response = httpx.get(
+        f"{settings.LLM_BASE_URL.rstrip('/')}/models",
+        headers={"Authorization": f"Bearer {settings.LLM_API_KEY}"},
+        timeout=settings.LLM_PROBE_TIMEOUT,
+    )
+    if not response.is_success:
+        # The status only: the body may echo the key, and this page is public.
+        raise RuntimeError(f"the LLM endpoint answered {response.status_code} {response.reason_phrase}")
+
+
 # Each readiness check: a name and a callable that raises when the dependency is not usable.
 READINESS_CHECKS = {
     "database": _check_database,
     "pgvector": _check_pgvector,
     "broker": _check_broker,
+    "llm": _check_llm,
 }
 
 

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -19,7 +24,7 @@ def test_readyz_names_each_dependency_when_all_answer(client: Client) -> None:
     body = response.json()
     assert body["status"] == "ready"
     assert body["failing"] == []
-    assert set(body["checks"]) == {"database", "pgvector", "broker"}
+    assert set(body["checks"]) == {"database", "pgvector", "broker", "llm"}
     assert all(check["ok"] for check in body["checks"].values())
 
 
@@ -44,6 +49,62 @@ def test_readyz_is_503_naming_pgvector_when_the_extension_is_missing(client: Cli
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["pgvector"]
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens once the socket closes
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_naming_the_llm_when_its_endpoint_is_unreachable(client: Client, settings) -> None:
+    settings.LLM_BASE_URL = f"http://127.0.0.1:{_closed_port()}/v1"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["llm"]
+    assert body["checks"]["llm"]["error"].startswith("ConnectError")
+
+
+class _Refusing(BaseHTTPRequestHandler):
+    """An endpoint that answers every request 401, and remembers the Authorization it was sent."""
+
+    authorizations: list[str] = []
+
+    def do_GET(self) -> None:
+        self.authorizations.append(self.headers.get("Authorization", ""))
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"error": {"message": "Incorrect API key provided: sk-wrong"}}')
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def refusing_endpoint() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_naming_the_status_when_the_llm_endpoint_refuses(
+    client: Client, settings, refusing_endpoint: str
+) -> None:
+    settings.LLM_BASE_URL = refusing_endpoint
+    settings.LLM_API_KEY = "sk-wrong"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["llm"]
+    assert body["checks"]["llm"]["error"] == "RuntimeError: the LLM endpoint answered 401 Unauthorized"
+    assert _Refusing.authorizations[-1] == "Bearer sk-wrong"
 
 
 def test_readyz_refuses_other_methods(client: Client) -> None:
