@@ -1,6 +1,26 @@
 # syntax=docker/dockerfile:1
-# One image for every Javari process: web (the default command), Celery worker and Celery beat.
+# One image for every Javari process: web (the default command), Celery worker, Celery beat and the
+# embedded model server (`python -m javari.embedded serve-llm`).
 # docker-compose.yml runs it against PostgreSQL + pgvector and Redis; see the README.
+
+# Wheels for every runtime requirement. llama-cpp-python (the embedded LLM) is a source package, so
+# this stage has a compiler and CMake; the final image has neither.
+FROM python:3.11-slim AS wheels
+
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends build-essential cmake \
+ && rm -rf /var/lib/apt/lists/*
+
+COPY requirements.txt ./
+# A portable AVX2 build, not one for the build machine's exact CPU (llama.cpp's default): that one
+# crashed on its first inference on an AVX-512/AMX CPU, and an image runs on other machines anyway.
+# The same flags as the Makefile's LLAMA_CMAKE_ARGS.
+RUN CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" \
+    pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -11,34 +31,43 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# A real home directory: gunicorn keeps its control socket under ~/.gunicorn.
-RUN useradd --create-home --uid 10001 --user-group javari
+# A real home directory: gunicorn keeps its control socket under ~/.gunicorn. libgomp1: llama.cpp's
+# OpenMP threads.
+RUN useradd --create-home --uid 10001 --user-group javari \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends libgomp1 \
+ && rm -rf /var/lib/apt/lists/*
 
-# Runtime requirements only (requirements-dev.txt is for `make test`). Every one ships a wheel,
-# so the slim image needs no compiler. Installed before the code so a code change reuses this layer.
+# Runtime requirements only (requirements-dev.txt is for `make test`), from the wheels stage (bound,
+# not copied, so the wheels don't stay in a layer). Installed before the code so a code change
+# reuses this layer.
 COPY requirements.txt ./
-RUN pip install -r requirements.txt
+RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
+    pip install --no-index --find-links /wheels -r requirements.txt
 
 COPY . .
 
-# The var directory (javari.embedded.var_dir): static files, uploads, the generated secret key.
+# The var directory (javari.embedded.var_dir): static files, uploads, the generated keys, the model.
 # Explicit, so the build and every container agree on it.
 ENV JAVARI_VAR_DIR=/app/var
 
 # Translations and static files (into var/static) are part of the image. Importing the settings
-# starts the embedded PostgreSQL and Redis when DATABASE_URL / REDIS_URL are unset, and writes a
-# key when SECRET_KEY is unset: placeholders set for this step only prevent both; neither command
-# connects to them.
-# var/media (uploads) and var/state are volumes in docker-compose.yml; a new volume takes its
-# directory's owner from the image, hence the chown. With SECRET_KEY unset at runtime the settings
-# generate a key into var/secret_key: the symlink puts it in var/state, so the web, worker and beat
-# containers share one key.
+# starts the embedded PostgreSQL and Redis when DATABASE_URL / REDIS_URL are unset, and writes keys
+# when SECRET_KEY / FIELD_ENCRYPTION_KEY are unset: placeholders set for this step only prevent all
+# of that (no key is baked into the image); neither command connects to them or encrypts anything.
+# var/media (uploads), var/state and var/models (the embedded LLM's model file) are volumes in
+# docker-compose.yml; a new volume takes its directory's owner from the image, hence the chown.
+# With SECRET_KEY or FIELD_ENCRYPTION_KEY unset at runtime the settings generate one into
+# var/secret_key or var/field_encryption_key: the symlinks put both in var/state, so the web, worker
+# and beat containers share them.
 RUN DATABASE_URL=postgres://x@localhost/x \
     REDIS_URL=redis://localhost:6379/0 \
     SECRET_KEY=build-time-placeholder-never-used-at-runtime \
+    FIELD_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
     sh -c 'python manage.py compile_translations && python manage.py collectstatic --noinput --verbosity 0' \
- && mkdir -p var/media var/state \
+ && mkdir -p var/media var/state var/models \
  && ln -s state/secret_key var/secret_key \
+ && ln -s state/field_encryption_key var/field_encryption_key \
  && chown -R javari:javari var
 
 USER javari
