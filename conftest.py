@@ -30,7 +30,8 @@ def make_user(email: str, *, display_name: str = "", verified: bool = True, **ex
 
 @pytest.fixture(autouse=True)
 def _seeded_defaults(request: pytest.FixtureRequest) -> None:
-    """Plans, prices and packs, as the data migration makes them, for every transactional test.
+    """Plans, prices, packs and the default chat model, as the data migrations make them, for every
+    transactional test.
 
     A transactional test (live server, real Celery worker) ends by flushing every table, data
     migrations' rows included; pytest-django runs those tests last, so each one re-seeds first.
@@ -40,8 +41,11 @@ def _seeded_defaults(request: pytest.FixtureRequest) -> None:
     request.getfixturevalue("transactional_db")
     from django.apps import apps
 
-    seed = importlib.import_module("credits.migrations.0002_seed_plans_prices_packs").seed
-    seed(apps, None)
+    for migration in (
+        "credits.migrations.0002_seed_plans_prices_packs",
+        "chat.migrations.0002_seed_default_model",
+    ):
+        importlib.import_module(migration).seed(apps, None)
 
 
 @pytest.fixture(autouse=True)

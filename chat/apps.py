@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ChatConfig(AppConfig):
-    """Filled by its own issue; until then it has no models, pages or menu entry."""
+    """Chat: conversations with any OpenAI-compatible model, streamed replies, the side panel."""
 
     name = "chat"
     verbose_name = _("Chat")

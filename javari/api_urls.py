@@ -8,4 +8,5 @@ urlpatterns = [
     path("credits/", include("credits.api_urls")),
     path("preferences/", include("preferences.api_urls")),
     path("api-keys/", include("accounts.api_urls")),
+    path("conversations/", include("chat.api_urls")),
 ]

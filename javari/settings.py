@@ -46,6 +46,17 @@ def _local_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _local_fernet_key() -> str:
+    """A Fernet key kept under var/, generated once, for a local install's encrypted fields."""
+    path = embedded.var_dir() / "field_encryption_key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 # --- Core -----------------------------------------------------------------------------------------
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -209,6 +220,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=6),
         "options": {"expire_seconds": int(timedelta(hours=6).total_seconds()) - 60},
     },
+    "fail-abandoned-replies": {
+        "task": "chat.tasks.fail_abandoned_replies",
+        "schedule": timedelta(minutes=5),
+        "options": {"expire_seconds": int(timedelta(minutes=5).total_seconds()) - 30},
+    },
     "renew-allowances": {
         "task": "credits.tasks.renew_allowances",
         "schedule": timedelta(minutes=15),
@@ -317,6 +333,33 @@ DJSTRIPE_USE_NATIVE_JSONFIELD = True
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 # Webhooks arrive at credits.views.webhooks, which stores and verifies them with dj-stripe's models
 # and turns each event into ledger entries keyed on the Stripe event id.
+
+# --- Chat and the LLM -----------------------------------------------------------------------------
+
+# Any OpenAI-compatible Chat Completions endpoint (OpenAI, Ollama, vLLM, OpenRouter, LM Studio).
+# Unset: the embedded llama.cpp server that `make run` starts on 127.0.0.1 (javari.embedded), with
+# the Gemma 3 270M demo model. A staff-listed chat model may name its own endpoint and key instead.
+LLM_BASE_URL = env.str("LLM_BASE_URL", default="")
+LLM_EMBEDDED = not LLM_BASE_URL
+LLM_EMBEDDED_PORT = env.int("LLM_EMBEDDED_PORT", default=embedded.LLM_DEFAULT_PORT)
+if LLM_EMBEDDED:
+    LLM_BASE_URL = embedded.llm_url(LLM_EMBEDDED_PORT)
+# The OpenAI SDK insists on some key; local servers ignore it.
+LLM_API_KEY = _secret("LLM_API_KEY", default="") or "no-key"
+# The model name sent to the endpoint for chat models that leave theirs blank.
+LLM_MODEL = env.str("LLM_MODEL", default=embedded.LLM_MODEL_ALIAS if LLM_EMBEDDED else "")
+if not LLM_MODEL:
+    raise ImproperlyConfigured("LLM_MODEL must name the model to use at LLM_BASE_URL.")
+# Seconds to wait for the endpoint to connect and for each streamed chunk; a reply that stalls
+# longer ends as failed ("the model timed out"). The readiness probe uses LLM_PROBE_TIMEOUT.
+LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=60.0)
+LLM_PROBE_TIMEOUT = env.float("LLM_PROBE_TIMEOUT", default=3.0)
+# The longest message a person may send, in characters.
+CHAT_MESSAGE_MAX_CHARS = env.int("CHAT_MESSAGE_MAX_CHARS", default=16_000)
+
+# Keys stored in the database (chat model API keys, integration credentials) are encrypted with
+# this Fernet key. Default: one generated once and kept in var/field_encryption_key.
+FIELD_ENCRYPTION_KEY = _secret("FIELD_ENCRYPTION_KEY") or _local_fernet_key()
 
 # --- API ------------------------------------------------------------------------------------------
 

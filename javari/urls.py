@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("javari.api_urls")),
     path("stripe/webhook/<uuid:uuid>/", stripe_webhook, name="stripe_webhook"),
     # Before credits: its Usage & Analytics page lives under settings/ too (settings/usage/).
+    path("chat/", include("chat.urls")),
     path("settings/", include("preferences.urls")),
     path("", include("credits.urls")),
 ]

@@ -1,0 +1,76 @@
+"""Server-sent events for a streamed reply, shared by the chat page and the partner API.
+
+Events, each ``event: <name>`` with one line of JSON ``data``:
+
+- ``start``: ``{"conversation": id, "reply": id, "user_message": {"id", "html"} | null, "title",
+  "model"}``
+- ``token``: ``{"t": "<text>"}``, one per piece the model streams
+- ``done``: ``{"reply": id, "status": "complete"|"stopped"|"failed", "content", "html",
+  "artifacts", "prompt_tokens", "completion_tokens", "credits_charged", "balance",
+  "error_code", "error"}``
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from django.http import StreamingHttpResponse
+
+from chat import services
+from javari.markdown import extract_artifacts, render_markdown
+
+
+def encode(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'), default=str)}\n\n"
+
+
+def message_html(content: str) -> str:
+    return render_markdown(content) if content else ""
+
+
+def outcome_data(outcome: services.Outcome) -> dict[str, Any]:
+    return {
+        "reply": outcome.reply_id,
+        "status": outcome.status,
+        "content": outcome.content,
+        "html": message_html(outcome.content),
+        "artifacts": extract_artifacts(outcome.content) if outcome.content else [],
+        "prompt_tokens": outcome.prompt_tokens,
+        "completion_tokens": outcome.completion_tokens,
+        "credits_charged": outcome.credits_charged,
+        "balance": outcome.balance,
+        "error_code": outcome.error_code,
+        "error": outcome.error,
+    }
+
+
+async def reply_events(prepared: services.PreparedReply, *, user_text: str | None) -> AsyncIterator[str]:
+    yield encode(
+        "start",
+        {
+            "conversation": prepared.conversation_id,
+            "reply": prepared.reply_id,
+            "user_message": (
+                {"id": prepared.user_message_id, "html": message_html(user_text)}
+                if prepared.user_message_id and user_text
+                else None
+            ),
+            "title": prepared.title,
+            "model": prepared.model_name,
+        },
+    )
+    async for kind, value in services.stream_reply(prepared):
+        if kind == "token":
+            yield encode("token", {"t": value})
+        else:
+            yield encode("done", outcome_data(value))
+
+
+def event_stream_response(events: AsyncIterator[str]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    # nginx and similar proxies buffer responses unless told not to: tokens must arrive as made.
+    response["X-Accel-Buffering"] = "no"
+    return response

@@ -1,0 +1,106 @@
+"""Conversations and the models people may pick: create, rename, delete; list and search."""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from chat.errors import ModelNotAllowed, NoModelAvailable
+from chat.models import ChatModel, Conversation
+
+TITLE_MAX_CHARS = 60
+
+
+def available_models() -> list[ChatModel]:
+    """The models people may pick, in the order staff set."""
+    return list(ChatModel.objects.filter(is_active=True))
+
+
+def default_model() -> ChatModel:
+    """The staff default, else the first active model; NoModelAvailable when there is none."""
+    model = ChatModel.objects.filter(is_active=True).order_by("-is_default", "order", "name").first()
+    if model is None:
+        raise NoModelAvailable()
+    return model
+
+
+def pick_model(model_id: object) -> ChatModel:
+    """The active model with this id (a form or API value): ModelNotAllowed for anything else."""
+    try:
+        pk = int(str(model_id))
+    except (TypeError, ValueError):
+        raise ModelNotAllowed() from None
+    model = ChatModel.objects.filter(pk=pk, is_active=True).first()
+    if model is None:
+        raise ModelNotAllowed()
+    return model
+
+
+def model_for(conversation: Conversation) -> ChatModel:
+    """The model a conversation answers with: its own while staff still offer it, else the default."""
+    if conversation.model_id is not None:
+        model = ChatModel.objects.filter(pk=conversation.model_id, is_active=True).first()
+        if model is not None:
+            return model
+    return default_model()
+
+
+def conversations_for(user: User, *, query: str = "") -> QuerySet[Conversation]:
+    """The person's conversations, most recent first; ``query`` searches the titles."""
+    conversations = Conversation.objects.filter(user=user)
+    query = query.strip()
+    if query:
+        conversations = conversations.filter(title__icontains=query)
+    return conversations
+
+
+def get_conversation(user: User, conversation_id: UUID | str) -> Conversation:
+    """The person's conversation, or 404: another person's conversation does not exist for them."""
+    return get_object_or_404(Conversation, pk=conversation_id, user=user)
+
+
+def title_from(text: str) -> str:
+    """A title from a first message: its first line, spaces collapsed, cut at a word."""
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    return Truncator(re.sub(r"\s+", " ", first_line).strip()).chars(TITLE_MAX_CHARS)
+
+
+def start_conversation(*, user: User, model_id: object = None) -> Conversation:
+    """A new, empty conversation (titled by its first message), on the picked model or the default."""
+    model = pick_model(model_id) if model_id not in (None, "") else default_model()
+    conversation = Conversation(user=user, model=model)
+    conversation.full_clean()
+    conversation.save()
+    return conversation
+
+
+def rename_conversation(*, conversation: Conversation, title: str) -> Conversation:
+    """Give a conversation a title of the person's own: ValidationError if empty or too long."""
+    title = re.sub(r"\s+", " ", title).strip()
+    if not title:
+        raise ValidationError({"title": _("Give the conversation a title.")})
+    conversation.title = title
+    conversation.full_clean()
+    conversation.save(update_fields=["title", "updated_at"])
+    return conversation
+
+
+def change_model(*, conversation: Conversation, model_id: object) -> Conversation:
+    """Answer the rest of this conversation with another model people may pick."""
+    conversation.model = pick_model(model_id)
+    conversation.save(update_fields=["model", "updated_at"])
+    return conversation
+
+
+@transaction.atomic(durable=True)
+def delete_conversation(*, conversation: Conversation) -> None:
+    """Delete a conversation and its messages. Its credits stay spent: the ledger keeps them."""
+    conversation.delete()

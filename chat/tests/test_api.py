@@ -1,0 +1,155 @@
+"""The partner API for conversations: API-key access, the reply as JSON or SSE, the same errors."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.services import create_api_key
+from chat import services
+from chat.models import ChatModel, Conversation, Message, MessageStatus
+from chat.tests.conftest import TEST_REPLY_TOKENS, read_stream, sse_events
+from credits import services as credits
+
+
+@pytest.fixture
+def api(alice) -> APIClient:
+    _key, secret = create_api_key(user=alice, name="Partner")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+def test_it_needs_an_api_key(client, local_model):
+    response = client.get("/api/v1/conversations/")
+    assert response.status_code == 401
+
+
+def test_create_list_and_read_conversations(api, alice, bob, local_model):
+    response = api.post("/api/v1/conversations/", {"title": "Release notes"}, format="json")
+    assert response.status_code == 201
+    created = response.json()
+    assert created["title"] == "Release notes"
+    assert created["model"] == local_model.pk
+    Conversation.objects.create(user=bob, title="Bob's")
+    listing = api.get("/api/v1/conversations/").json()
+    assert listing["count"] == 1
+    assert listing["results"][0]["id"] == created["id"]
+    assert api.get("/api/v1/conversations/", {"q": "release"}).json()["count"] == 1
+    assert api.get("/api/v1/conversations/", {"q": "nothing"}).json()["count"] == 0
+    detail = api.get(f"/api/v1/conversations/{created['id']}/").json()
+    assert detail["messages"] == []
+
+
+def test_a_model_the_caller_may_not_pick_is_a_400(api, local_model):
+    retired = ChatModel.objects.create(name="Retired", is_active=False)
+    response = api.post("/api/v1/conversations/", {"model": retired.pk}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "model_not_allowed"
+
+
+def test_another_persons_conversation_is_a_404(api, bob, local_model):
+    theirs = services.start_conversation(user=bob)
+    assert api.get(f"/api/v1/conversations/{theirs.pk}/").status_code == 404
+    response = api.post(f"/api/v1/conversations/{theirs.pk}/messages/", {"content": "Hi"}, format="json")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+    assert not theirs.messages.exists()
+
+
+def test_a_message_gets_the_finished_reply_as_json(api, alice, local_model):
+    conversation = services.start_conversation(user=alice)
+    before = credits.get_account(alice).balance
+    response = api.post(
+        f"/api/v1/conversations/{conversation.pk}/messages/", {"content": "Hi"}, format="json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    reply = body["reply"]
+    assert reply["role"] == "assistant"
+    assert reply["status"] == "complete"
+    assert 1 <= reply["completion_tokens"] <= TEST_REPLY_TOKENS
+    assert body["balance"] == before - reply["credits_charged"]
+    assert Message.objects.get(pk=reply["id"]).content == reply["content"]
+    detail = api.get(f"/api/v1/conversations/{conversation.pk}/").json()
+    assert [m["role"] for m in detail["messages"]] == ["user", "assistant"]
+
+
+def test_a_message_streams_when_the_caller_asks_for_events(api, alice, local_model):
+    conversation = services.start_conversation(user=alice)
+    response = api.post(
+        f"/api/v1/conversations/{conversation.pk}/messages/",
+        {"content": "Hi"},
+        format="json",
+        HTTP_ACCEPT="text/event-stream",
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/event-stream")
+    events = sse_events(read_stream(response))
+    assert events[0][0] == "start"
+    assert events[-1][0] == "done"
+    assert {name for name, _ in events[1:-1]} == {"token"}
+    assert events[-1][1]["status"] == MessageStatus.COMPLETE
+
+
+def test_stream_true_in_the_body_also_streams(api, alice, local_model):
+    conversation = services.start_conversation(user=alice)
+    response = api.post(
+        f"/api/v1/conversations/{conversation.pk}/messages/", {"content": "Hi", "stream": True}, format="json"
+    )
+    assert response["Content-Type"].startswith("text/event-stream")
+    assert sse_events(read_stream(response))[-1][0] == "done"
+
+
+def test_too_few_credits_is_a_402_with_the_reason(api, alice, local_model):
+    conversation = services.start_conversation(user=alice)
+    credits.debit(
+        user=alice, action_type="chat", amount=credits.get_account(alice).balance, idempotency_key="all"
+    )
+    response = api.post(
+        f"/api/v1/conversations/{conversation.pk}/messages/", {"content": "Hi"}, format="json"
+    )
+    assert response.status_code == 402
+    assert response.json()["error"] == "insufficient_credits"
+    assert response.json()["detail"]
+    assert not conversation.messages.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ({"content": ""}, "empty_message"),
+        ({}, "empty_message"),
+        ({"content": "x" * 16_001}, "message_too_long"),
+    ],
+)
+def test_bad_messages_are_400s_with_the_reason(api, alice, local_model, payload, code):
+    conversation = services.start_conversation(user=alice)
+    response = api.post(f"/api/v1/conversations/{conversation.pk}/messages/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"] == code
+    assert not conversation.messages.exists()
+
+
+def test_a_message_while_a_reply_is_written_is_a_409(api, alice, local_model):
+    conversation = services.start_conversation(user=alice)
+    services.prepare_reply(user=alice, conversation=conversation, content="First")
+    response = api.post(
+        f"/api/v1/conversations/{conversation.pk}/messages/", {"content": "Hi"}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["error"] == "reply_in_progress"
+
+
+def test_a_refusal_to_a_caller_asking_for_events_is_one_error_event(api, alice, local_model):
+    conversation = services.start_conversation(user=alice)
+    response = api.post(
+        f"/api/v1/conversations/{conversation.pk}/messages/",
+        {"content": ""},
+        format="json",
+        HTTP_ACCEPT="text/event-stream",
+    )
+    assert response.status_code == 400
+    assert sse_events(response.content) == [
+        ("error", {"error": "empty_message", "detail": "Write a message first."})
+    ]

@@ -1,0 +1,239 @@
+"""The chat pages and their endpoints: access, bad input, the list, rename, delete, stop."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from chat import services
+from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
+from chat.tests.conftest import read_stream, sse_events
+from credits import services as credits
+from credits.models import LedgerEntry
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def test_chat_pages_need_a_sign_in(client, conversation):
+    response = client.get("/chat/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+    response = client.post(f"/chat/{conversation.pk}/messages/", {"content": "Hi"})
+    assert response.status_code == 401
+    assert response.json()["error"] == "not_authenticated"
+
+
+def test_the_chat_page_lists_the_persons_conversations(alice_client, alice, bob, local_model):
+    Conversation.objects.create(user=alice, title="Deploy to Vercel")
+    Conversation.objects.create(user=bob, title="Bob's secret plans")
+    page = alice_client.get("/chat/").content.decode()
+    assert "Deploy to Vercel" in page
+    assert "Bob&#x27;s secret plans" not in page
+    assert "Bob's secret plans" not in page
+
+
+def test_searching_titles_returns_the_list_alone_for_htmx(alice_client, alice, local_model):
+    Conversation.objects.create(user=alice, title="Deploy to Vercel")
+    Conversation.objects.create(user=alice, title="Groceries")
+    response = alice_client.get("/chat/", {"q": "vercel", "list": "1"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<ul class="chat-conversation-list"')
+    assert "Deploy to Vercel" in html
+    assert "Groceries" not in html
+    empty = alice_client.get("/chat/", {"q": "nothing like it", "list": "1"}, headers={"HX-Request": "true"})
+    assert "No conversation has that in its title." in empty.content.decode()
+
+
+def test_a_conversation_page_renders_messages_through_the_sanitiser(alice_client, conversation):
+    Message.objects.create(
+        conversation=conversation, role=Role.USER, content="<script>alert(1)</script> **hi**"
+    )
+    Message.objects.create(
+        conversation=conversation,
+        role=Role.ASSISTANT,
+        content="```python\n" + "\n".join(f"line_{n} = {n}" for n in range(8)) + "\n```",
+    )
+    page = alice_client.get(f"/chat/{conversation.pk}/").content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "<strong>hi</strong>" in page
+    assert 'class="code-block"' in page
+    # The reply's artifacts ride on its element for the side panel.
+    assert "data-artifacts=" in page
+    assert "line_7" in page
+
+
+def test_the_page_says_when_replies_come_from_the_local_demo_model(alice_client, conversation):
+    page = alice_client.get(f"/chat/{conversation.pk}/").content.decode()
+    assert 'id="chat-demo-notice"' in page
+    assert "small local demo model" in page
+
+
+def test_staff_get_a_link_to_the_model_settings_in_the_demo_notice(client, staff, local_model):
+    client.force_login(staff)
+    page = client.get("/chat/").content.decode()
+    assert reverse("admin:chat_chatmodel_changelist") in page
+
+
+def test_no_demo_notice_for_a_model_with_its_own_endpoint(alice_client, alice, local_model):
+    remote = ChatModel.objects.create(name="Remote", base_url="https://llm.example.com/v1", model="big")
+    conversation = services.start_conversation(user=alice, model_id=remote.pk)
+    page = alice_client.get(f"/chat/{conversation.pk}/").content.decode()
+    assert 'id="chat-demo-notice"' not in page
+
+
+def test_the_side_panel_starts_as_the_person_prefers(alice_client, alice, conversation):
+    from preferences.services import update_preferences
+
+    assert 'data-sidebar-default="closed"' in alice_client.get(f"/chat/{conversation.pk}/").content.decode()
+    update_preferences(user=alice, sidebar_default_open=True)
+    assert 'data-sidebar-default="open"' in alice_client.get(f"/chat/{conversation.pk}/").content.decode()
+
+
+def test_new_answers_json_to_the_script_and_redirects_a_form(alice_client, alice, local_model):
+    response = alice_client.post("/chat/new/", headers={"Accept": "application/json"})
+    assert response.status_code == 201
+    conversation = Conversation.objects.get(pk=response.json()["id"])
+    assert conversation.user == alice
+    assert conversation.model == local_model
+    assert response.json()["url"] == f"/chat/{conversation.pk}/"
+    response = alice_client.post("/chat/new/")
+    assert response.status_code == 302
+
+
+def test_new_refuses_a_model_people_may_not_pick(alice_client, local_model):
+    retired = ChatModel.objects.create(name="Retired", is_active=False)
+    response = alice_client.post("/chat/new/", {"model": retired.pk}, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "model_not_allowed"
+    assert not Conversation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [("", "empty_message"), ("   \n  ", "empty_message"), ("x" * 16_001, "message_too_long")],
+)
+def test_a_bad_message_is_refused_with_the_reason_and_nothing_is_charged(
+    alice_client, alice, conversation, content, code
+):
+    before = credits.get_account(alice).balance
+    response = alice_client.post(f"/chat/{conversation.pk}/messages/", {"content": content})
+    assert response.status_code == 400
+    assert response.json()["error"] == code
+    assert response.json()["detail"]
+    assert not conversation.messages.exists()
+    assert credits.get_account(alice).balance == before
+
+
+def test_sending_with_a_model_the_person_may_not_pick_is_refused(alice_client, conversation):
+    retired = ChatModel.objects.create(name="Retired", is_active=False)
+    response = alice_client.post(f"/chat/{conversation.pk}/messages/", {"content": "Hi", "model": retired.pk})
+    assert response.status_code == 400
+    assert response.json()["error"] == "model_not_allowed"
+    assert not conversation.messages.exists()
+
+
+def test_too_few_credits_is_a_402_with_a_top_up_link(alice_client, alice, conversation):
+    credits.debit(
+        user=alice, action_type="chat", amount=credits.get_account(alice).balance, idempotency_key="all"
+    )
+    entries = LedgerEntry.objects.count()
+    response = alice_client.post(f"/chat/{conversation.pk}/messages/", {"content": "Hi"})
+    assert response.status_code == 402
+    body = response.json()
+    assert body["error"] == "insufficient_credits"
+    assert "Top up" in body["detail"]
+    assert body["top_up_url"] == reverse("credits:top_up")
+    assert not conversation.messages.exists()
+    assert LedgerEntry.objects.count() == entries
+
+
+def test_another_persons_conversation_does_not_exist_for_you(client, charlie, conversation):
+    client.force_login(charlie)
+    assert client.get(f"/chat/{conversation.pk}/").status_code == 404
+    response = client.post(f"/chat/{conversation.pk}/messages/", {"content": "Hi"})
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+    assert client.post(f"/chat/{conversation.pk}/regenerate/").status_code == 404
+    assert client.post(f"/chat/{conversation.pk}/rename/", {"title": "Mine now"}).status_code == 404
+    assert client.post(f"/chat/{conversation.pk}/delete/").status_code == 404
+    assert client.post(f"/chat/{conversation.pk}/model/", {"model": conversation.model_id}).status_code == 404
+    conversation.refresh_from_db()
+    assert conversation.title == ""
+    assert not conversation.messages.exists()
+
+
+def test_another_persons_reply_cannot_be_stopped(client, alice, charlie, conversation):
+    prepared = services.prepare_reply(user=alice, conversation=conversation, content="Hi")
+    client.force_login(charlie)
+    assert client.post(f"/chat/replies/{prepared.reply_id}/stop/").status_code == 404
+
+
+def test_stop_says_when_the_reply_is_already_finished(alice_client, alice, conversation):
+    prepared = services.prepare_reply(user=alice, conversation=conversation, content="Hi")
+    response = alice_client.post(f"/chat/replies/{prepared.reply_id}/stop/")
+    assert response.status_code == 202
+    services.finish_reply(prepared, content="x", status="stopped", prompt_tokens=1, completion_tokens=1)
+    response = alice_client.post(f"/chat/replies/{prepared.reply_id}/stop/")
+    assert response.status_code == 409
+    assert response.json()["error"] == "not_streaming"
+
+
+def test_rename_and_delete(alice_client, conversation):
+    response = alice_client.post(
+        f"/chat/{conversation.pk}/rename/", {"title": "  Trip   planning "}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert "Trip planning" in response.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.title == "Trip planning"
+    response = alice_client.post(f"/chat/{conversation.pk}/rename/", {"title": "   "})
+    assert response.status_code == 400
+    assert "title" in response.json()["detail"]
+    response = alice_client.post(f"/chat/{conversation.pk}/delete/")
+    assert response.status_code == 302
+    assert response["Location"] == "/chat/"
+    assert not Conversation.objects.filter(pk=conversation.pk).exists()
+
+
+def test_regenerate_streams_a_new_reply_for_the_last_message(alice_client, alice, conversation):
+    first = sse_events(
+        read_stream(alice_client.post(f"/chat/{conversation.pk}/messages/", {"content": "Hi"}))
+    )
+    response = alice_client.post(f"/chat/{conversation.pk}/regenerate/")
+    events = sse_events(read_stream(response))
+    assert events[0][0] == "start"
+    assert events[0][1]["user_message"] is None
+    assert events[-1][0] == "done"
+    assert not Message.objects.filter(pk=first[0][1]["reply"]).exists()
+    assert str(conversation.messages.filter(role=Role.ASSISTANT).get().pk) == events[-1][1]["reply"]
+
+
+def test_changing_the_model_of_a_conversation(alice_client, conversation):
+    other = ChatModel.objects.create(name="Other", base_url="http://127.0.0.1:9/v1")
+    response = alice_client.post(f"/chat/{conversation.pk}/model/", {"model": other.pk})
+    assert response.status_code == 200
+    conversation.refresh_from_db()
+    assert conversation.model == other
+    response = alice_client.post(f"/chat/{conversation.pk}/model/", {"model": "nope"})
+    assert response.status_code == 400
+    conversation.refresh_from_db()
+    assert conversation.model == other
+
+
+def test_a_failed_reply_shows_its_error_and_a_retry_button(alice_client, alice, conversation):
+    Message.objects.create(conversation=conversation, role=Role.USER, content="Hi")
+    Message.objects.create(
+        conversation=conversation,
+        role=Role.ASSISTANT,
+        status=MessageStatus.FAILED,
+        error_code="model_unavailable",
+        error="The model server isn't answering. Try again in a moment.",
+    )
+    page = alice_client.get(f"/chat/{conversation.pk}/").content.decode()
+    assert "The model server isn&#x27;t answering" in page
+    assert "data-regenerate" in page
+    assert "Retry" in page

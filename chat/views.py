@@ -1,0 +1,209 @@
+"""The chat pages: the conversation list and a conversation, with replies streamed over SSE.
+
+Sending a message and regenerating a reply are async views: the ORM work runs once before the
+stream (``prepare_reply``) and once after (``finish_reply``), and while the model writes, the
+request holds no thread, no transaction and no database connection. Errors before the stream
+(an empty message, too few credits…) answer JSON with a 4xx status and the reason; errors during
+it end the stream with a ``done`` event whose status is "failed".
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from chat import services
+from chat.errors import ChatError
+from chat.events import event_stream_response, reply_events
+from chat.models import Conversation, MessageStatus
+from credits.errors import CreditsError
+from javari.markdown import extract_artifacts, render_markdown
+from preferences.services import get_preferences
+
+CONVERSATION_LIST_LIMIT = 100
+
+
+def error_response(error: ChatError | CreditsError) -> JsonResponse:
+    """A refused message: the status, a stable code and the reason (with a top-up link for credits)."""
+    if isinstance(error, CreditsError):
+        body = {"error": error.code, "detail": str(error), "top_up_url": reverse("credits:top_up")}
+        return JsonResponse(body, status=402)
+    return JsonResponse({"error": error.code, "detail": str(error)}, status=error.status)
+
+
+def _async_login_required(view):
+    @wraps(view)
+    async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = await request.auser()
+        if not user.is_authenticated:
+            return JsonResponse({"error": "not_authenticated", "detail": _("Sign in to chat.")}, status=401)
+        return await view(request, user, *args, **kwargs)
+
+    return wrapper
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+
+def _page_context(request: HttpRequest, conversation: Conversation | None) -> dict[str, Any]:
+    query = request.GET.get("q", "")
+    models = services.available_models()
+    try:
+        current_model = services.model_for(conversation) if conversation else services.default_model()
+    except ChatError:
+        current_model = None
+    messages = []
+    if conversation is not None:
+        for message in conversation.messages.select_related("model"):
+            artifacts = (
+                extract_artifacts(message.content) if message.role == "assistant" and message.content else []
+            )
+            messages.append(
+                {
+                    "message": message,
+                    "html": render_markdown(message.content) if message.content else "",
+                    "artifacts_json": json.dumps(artifacts) if artifacts else "",
+                }
+            )
+    return {
+        "conversation": conversation,
+        "conversations": services.conversations_for(request.user, query=query)[:CONVERSATION_LIST_LIMIT],
+        "query": query,
+        "chat_messages": messages,
+        "models": models,
+        "current_model": current_model,
+        "sidebar_open": get_preferences(request.user).sidebar_default_open,
+        "message_max_chars": settings.CHAT_MESSAGE_MAX_CHARS,
+        "last_is_reply": bool(messages) and messages[-1]["message"].role == "assistant",
+        "streaming_status": MessageStatus.STREAMING,
+    }
+
+
+@require_GET
+@never_cache
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The conversation list and an empty conversation to start (a message creates it)."""
+    if request.htmx and request.GET.get("list"):
+        return render(request, "chat/_conversation_list.html", _page_context(request, None))
+    return render(request, "chat/chat.html", _page_context(request, None))
+
+
+@require_GET
+@never_cache
+@login_required
+def conversation(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    return render(
+        request,
+        "chat/chat.html",
+        _page_context(request, services.get_conversation(request.user, conversation_id)),
+    )
+
+
+@require_POST
+@login_required
+def new(request: HttpRequest) -> HttpResponse:
+    """Start a conversation; JSON for the page's script, a redirect for a plain form."""
+    try:
+        conversation = services.start_conversation(user=request.user, model_id=request.POST.get("model"))
+    except ChatError as exc:
+        return error_response(exc)
+    url = reverse("chat:conversation", args=[conversation.pk])
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"id": conversation.pk, "url": url}, status=201)
+    return redirect(url)
+
+
+@require_POST
+@login_required
+def rename(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    conversation = services.get_conversation(request.user, conversation_id)
+    try:
+        services.rename_conversation(conversation=conversation, title=request.POST.get("title", ""))
+    except ValidationError as exc:
+        return JsonResponse({"error": "invalid_title", "detail": " ".join(exc.messages)}, status=400)
+    if request.htmx:
+        return render(request, "chat/_title.html", {"conversation": conversation})
+    return redirect("chat:conversation", conversation.pk)
+
+
+@require_POST
+@login_required
+def delete(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    conversation = services.get_conversation(request.user, conversation_id)
+    services.delete_conversation(conversation=conversation)
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("chat:index")
+        return response
+    return redirect("chat:index")
+
+
+@require_POST
+@login_required
+def change_model(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    conversation = services.get_conversation(request.user, conversation_id)
+    try:
+        services.change_model(conversation=conversation, model_id=request.POST.get("model"))
+    except ChatError as exc:
+        return error_response(exc)
+    return JsonResponse({"model": conversation.model_id})
+
+
+# --- Streaming ------------------------------------------------------------------------------------
+
+
+async def _stream(request: HttpRequest, user: Any, conversation_id: str, *, regenerate: bool) -> HttpResponse:
+    text = None if regenerate else request.POST.get("content", "")
+    try:
+        conversation = await sync_to_async(services.get_conversation)(user, conversation_id)
+        prepared = await sync_to_async(services.prepare_reply)(
+            user=user,
+            conversation=conversation,
+            content=text,
+            model_id=request.POST.get("model"),
+            regenerate=regenerate,
+        )
+    except Http404:
+        return JsonResponse({"error": "not_found", "detail": _("No such conversation.")}, status=404)
+    except (ChatError, CreditsError) as exc:
+        return error_response(exc)
+    user_text = None if regenerate else services.clean_message(text)
+    return event_stream_response(reply_events(prepared, user_text=user_text))
+
+
+@require_POST
+@_async_login_required
+async def send(request: HttpRequest, user: Any, conversation_id: str) -> HttpResponse:
+    """Send a message; the reply streams back as server-sent events."""
+    return await _stream(request, user, conversation_id, regenerate=False)
+
+
+@require_POST
+@_async_login_required
+async def regenerate(request: HttpRequest, user: Any, conversation_id: str) -> HttpResponse:
+    """Write the last reply again (also the retry after a failed reply)."""
+    return await _stream(request, user, conversation_id, regenerate=True)
+
+
+@require_POST
+@login_required
+def stop(request: HttpRequest, reply_id: str) -> HttpResponse:
+    """Stop a reply mid-way: it ends as "stopped", charged for what it produced."""
+    if not services.request_stop(user=request.user, reply_id=reply_id):
+        return JsonResponse(
+            {"error": "not_streaming", "detail": _("That reply isn't being written any more.")}, status=409
+        )
+    return JsonResponse({"stopping": True}, status=202)

@@ -1,0 +1,281 @@
+// The chat page: send a message, read the reply as it streams (server-sent events over a POST),
+// stop it, regenerate or retry it, and tell the credits bar and the side panel when it ends.
+//
+// The server's events (chat/events.py): "start" {reply, user_message, title}, "token" {t},
+// "done" {status, html, artifacts, balance, error, ...}. A refusal before the stream (an empty
+// message, too few credits) is JSON with a 4xx status: {error, detail, top_up_url?}.
+(function () {
+  "use strict";
+
+  var form = document.getElementById("chat-composer");
+  if (!form) return;
+  var input = document.getElementById("chat-input");
+  var list = document.getElementById("chat-messages");
+  var sendButton = document.getElementById("chat-send");
+  var stopButton = document.getElementById("chat-stop");
+  var errorBox = document.getElementById("chat-error");
+  var status = document.getElementById("chat-status");
+  var counter = document.getElementById("chat-counter");
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var text = form.dataset;
+  var replyId = null;
+  var busy = false;
+
+  function say(message) { if (status) status.textContent = message; }
+
+  function showError(detail, topUp) {
+    errorBox.hidden = false;
+    errorBox.querySelector(".chat-error-text").textContent = detail;
+    errorBox.querySelector(".chat-error-top-up").hidden = !topUp;
+  }
+
+  function clearError() { errorBox.hidden = true; }
+
+  function setBusy(value) {
+    busy = value;
+    sendButton.hidden = value;
+    stopButton.hidden = !value;
+    stopButton.disabled = false;
+    if (value) { stopButton.focus(); } else if (document.activeElement === stopButton) { input.focus(); }
+  }
+
+  function updateCounter() {
+    if (!counter) return;
+    var max = parseInt(counter.dataset.max, 10);
+    var left = max - input.value.length;
+    counter.textContent = left < 500 ? String(left) : "";
+    counter.classList.toggle("char-counter-over", left < 0);
+  }
+
+  function element(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content) node.textContent = content;
+    return node;
+  }
+
+  function messageNode(role, author) {
+    var empty = document.getElementById("chat-empty");
+    if (empty) empty.remove();
+    var item = element("li", "chat-message chat-message-" + role);
+    item.appendChild(element("p", "chat-message-author", author));
+    item.appendChild(element("div", "chat-message-body"));
+    list.appendChild(item);
+    return item;
+  }
+
+  function removeRegenerateButtons() {
+    list.querySelectorAll("[data-regenerate]").forEach(function (button) { button.remove(); });
+  }
+
+  function regenerateButton(label) {
+    var button = element("button", "button button-ghost button-small chat-regenerate", label);
+    button.type = "button";
+    button.setAttribute("data-regenerate", "");
+    return button;
+  }
+
+  function scrollToEnd() {
+    var nearEnd = window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
+    if (nearEnd) window.scrollTo(0, document.body.scrollHeight);
+  }
+
+  // Read "event: x\ndata: {...}\n\n" blocks from a fetch body and hand each to onEvent.
+  async function readEvents(response, onEvent) {
+    var reader = response.body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = "";
+    for (;;) {
+      var chunk = await reader.read();
+      if (chunk.done) break;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      var end;
+      while ((end = buffer.indexOf("\n\n")) !== -1) {
+        var block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        var name = "message";
+        var data = "";
+        block.split("\n").forEach(function (line) {
+          if (line.indexOf("event: ") === 0) name = line.slice(7);
+          else if (line.indexOf("data: ") === 0) data += line.slice(6);
+        });
+        onEvent(name, data ? JSON.parse(data) : null);
+      }
+    }
+  }
+
+  // Swap in a fresh conversation list (a new conversation, a new title) and mark the current one.
+  async function refreshList() {
+    var current = document.getElementById("chat-conversation-list");
+    if (!current) return;
+    var response = await fetch(text.listUrl, { credentials: "same-origin", headers: { "HX-Request": "true" } });
+    if (!response.ok) return;
+    var holder = document.createElement("div");
+    holder.innerHTML = await response.text();
+    var fresh = holder.firstElementChild;
+    if (!fresh) return;
+    fresh.querySelectorAll("a").forEach(function (link) {
+      if (link.getAttribute("href") === location.pathname) link.setAttribute("aria-current", "page");
+    });
+    current.replaceWith(fresh);
+  }
+
+  async function ensureConversation() {
+    if (form.getAttribute("action")) return;
+    var body = new FormData();
+    var model = document.getElementById("chat-model");
+    if (model) body.append("model", model.value);
+    var response = await fetch(text.newUrl, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
+    });
+    var data = await response.json();
+    if (!response.ok) throw { refusal: data };
+    form.setAttribute("action", data.url + "messages/");
+    text.regenerateUrl = data.url + "regenerate/";
+    history.replaceState(null, "", data.url);
+  }
+
+  async function stream(url, body, userText, replaced) {
+    clearError();
+    setBusy(true);
+    say(text.textWriting);
+    var reply = null;
+    var bodyNode = null;
+    var written = "";
+    try {
+      var response = await fetch(url, {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf, "Accept": "text/event-stream" },
+      });
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("text/event-stream") !== 0) {
+        var refusal = await response.json().catch(function () { return { detail: text.textNetwork }; });
+        throw { refusal: refusal };
+      }
+      if (userText !== null) input.value = "";
+      updateCounter();
+      removeRegenerateButtons();
+      await readEvents(response, function (name, data) {
+        if (name === "start") {
+          replyId = data.reply;
+          if (replaced) replaced.remove();
+          if (data.user_message) {
+            var mine = messageNode("user", text.textYou);
+            mine.id = "message-" + data.user_message.id;
+            mine.querySelector(".chat-message-body").innerHTML = data.user_message.html;
+          }
+          reply = messageNode("assistant", "Javari");
+          reply.id = "message-" + data.reply;
+          reply.dataset.status = "streaming";
+          bodyNode = reply.querySelector(".chat-message-body");
+          var title = document.getElementById("chat-title");
+          if (title && data.title) { title.textContent = data.title; document.title = data.title + " · Javari AI"; }
+        } else if (name === "token") {
+          written += data.t;
+          bodyNode.textContent = written;
+          scrollToEnd();
+        } else if (name === "done") {
+          finish(reply, data);
+        }
+      });
+    } catch (problem) {
+      if (problem && problem.refusal) {
+        showError(problem.refusal.detail || text.textNetwork, !!problem.refusal.top_up_url);
+      } else {
+        showError(text.textNetwork, false);
+        if (reply) reply.appendChild(regenerateButton(text.textRetry));
+      }
+      say("");
+    } finally {
+      replyId = null;
+      setBusy(false);
+    }
+  }
+
+  function finish(reply, data) {
+    reply.dataset.status = data.status;
+    var bodyNode = reply.querySelector(".chat-message-body");
+    bodyNode.innerHTML = data.html;  // rendered and sanitised by the server
+    if (data.artifacts && data.artifacts.length) {
+      reply.dataset.artifacts = JSON.stringify(data.artifacts);
+      if (window.JavariSidebar) window.JavariSidebar.autoOpen(data.artifacts);
+    }
+    if (data.status === "failed") {
+      var failure = element("p", "chat-message-failure", data.error);
+      failure.setAttribute("role", "alert");
+      reply.appendChild(failure);
+    } else if (data.status === "stopped") {
+      reply.appendChild(element("p", "chat-message-note muted", text.textStopped));
+    }
+    var meta = element("div", "chat-message-meta muted");
+    meta.appendChild(regenerateButton(data.status === "failed" ? text.textRetry : text.textRegenerate));
+    reply.appendChild(meta);
+    say(data.status === "failed" ? data.error : data.status === "stopped" ? text.textStopped : text.textDone);
+    document.body.dispatchEvent(new Event("credits-changed"));
+    refreshList();
+  }
+
+  async function send() {
+    if (busy) return;
+    var message = input.value;
+    if (!message.trim()) { showError(text.textEmpty, false); input.focus(); return; }
+    try {
+      await ensureConversation();
+    } catch (problem) {
+      showError((problem.refusal && problem.refusal.detail) || text.textNetwork, false);
+      return;
+    }
+    var body = new FormData(form);
+    await stream(form.getAttribute("action"), body, message, null);
+  }
+
+  form.addEventListener("submit", function (event) { event.preventDefault(); send(); });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); send(); }
+  });
+  input.addEventListener("input", updateCounter);
+
+  stopButton.addEventListener("click", function () {
+    if (!replyId) return;
+    stopButton.disabled = true;
+    fetch(text.stopUrl.replace("00000000-0000-0000-0000-000000000000", replyId), {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf },
+    });
+  });
+
+  list.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-regenerate]");
+    if (!button || busy) return;
+    var last = list.querySelector(".chat-message:last-of-type");
+    var replaced = last && last.classList.contains("chat-message-assistant") ? last : null;
+    var body = new FormData();
+    var model = document.getElementById("chat-model");
+    if (model) body.append("model", model.value);
+    stream(text.regenerateUrl, body, null, replaced);
+  });
+
+  var modelSelect = document.getElementById("chat-model");
+  if (modelSelect && modelSelect.dataset.changeUrl) {
+    modelSelect.addEventListener("change", function () {
+      var body = new FormData();
+      body.append("model", modelSelect.value);
+      fetch(modelSelect.dataset.changeUrl, {
+        method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRFToken": csrf },
+      });
+    });
+  }
+
+  // On a narrow screen the conversation list is a drawer the header's button opens.
+  var drawerButton = document.querySelector(".chat-conversations-toggle");
+  var drawer = document.getElementById("chat-conversations");
+  if (drawerButton && drawer) {
+    drawerButton.addEventListener("click", function () {
+      var open = drawer.dataset.open !== "true";
+      drawer.dataset.open = String(open);
+      drawerButton.setAttribute("aria-expanded", String(open));
+    });
+  }
+
+  updateCounter();
+})();
