@@ -23,7 +23,8 @@ def test_signed_in_pages_carry_the_profile_menu_with_the_users_name(client: Clie
     page = client.get("/").text
     assert 'id="profile-button"' in page
     assert "Alice Example" in page
-    assert 'id="side-panel"' in page
+    # Signed-in pages lead to the chat from the header.
+    assert 'href="/chat/"' in page
 
 
 @pytest.mark.django_db

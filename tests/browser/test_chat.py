@@ -1,0 +1,270 @@
+"""Chat in Chromium, served by uvicorn (ASGI) as in production, so tokens really stream.
+
+Django's live server is WSGI: it would gather a streamed reply whole before sending it. These tests
+start uvicorn on ``javari.asgi`` in a thread of the test process instead, on the test database.
+
+- Send a message to the local llama.cpp model and watch the reply grow token by token; the credits
+  bar changes when it ends.
+- Ask a provider for code (the fake provider streams a Python block: the local model's words are
+  not ours to choose) and see the side panel open by itself with it, highlighted and copyable.
+- Stop a long reply mid-way: it ends marked stopped with a Regenerate button.
+- Too few credits: the model is not called, the reason and a top-up link show, the text stays.
+- At 375 px the panel covers the conversation and closes with its button.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from accounts.models import User
+from chat.models import ChatModel, Message, MessageStatus
+from chat.tests.fake_llm import FakeLLM
+from conftest import make_user
+from credits import services as credits
+from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def asgi_url(transactional_db: None) -> Iterator[str]:
+    """uvicorn serving javari.asgi in a thread, on the test database."""
+    from javari.asgi import application
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _signed_in_context(browser: Browser, url: str, user: User, viewport: dict[str, int]) -> BrowserContext:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    context = browser.new_context(base_url=url, viewport=viewport, locale="en-US")
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_cookies([{"name": "sessionid", "value": session.session_key, "url": url}])
+    return context
+
+
+@pytest.fixture
+def problems() -> list[str]:
+    return []
+
+
+def _page(context: BrowserContext, problems: list[str]) -> Page:
+    page = context.new_page()
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    page.on("console", lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" else None)
+    return page
+
+
+def _shot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"chat-{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+def _balance_shown(page: Page) -> int:
+    return int(page.locator("#credits-balance").inner_text().replace(",", ""))
+
+
+def test_a_reply_streams_in_and_the_credits_bar_changes(browser, asgi_url, problems, settings):
+    ada = make_user("ada@example.com", display_name="Ada")
+    model = ChatModel.objects.get(is_default=True)
+    model.max_output_tokens = 48
+    model.save()
+    context = _signed_in_context(browser, asgi_url, ada, DESKTOP)
+    page = _page(context, problems)
+    page.goto("/chat/")
+    expect(page.locator("#chat-demo-notice")).to_contain_text("small local demo model")
+    before = _balance_shown(page)
+
+    # Count how many distinct lengths the reply's text goes through while it streams.
+    page.evaluate(
+        """() => {
+        window.__lengths = [];
+        const list = document.getElementById('chat-messages');
+        new MutationObserver(() => {
+          const body = list.querySelector('.chat-message-assistant .chat-message-body');
+          if (body) window.__lengths.push(body.textContent.length);
+        }).observe(list, {subtree: true, childList: true, characterData: true});
+      }"""
+    )
+    page.get_by_label("Message Javari").fill("Tell me a short story about a lighthouse.")
+    page.get_by_label("Message Javari").press("Enter")
+
+    reply = page.locator(".chat-message-assistant").last
+    expect(reply).to_have_attribute("data-status", "streaming")
+    expect(page.locator("#chat-stop")).to_be_visible()
+    _shot(page, "streaming")
+    expect(reply).to_have_attribute("data-status", "complete", timeout=30_000)
+    lengths = page.evaluate("window.__lengths")
+    assert len(set(lengths)) >= 3, f"the reply arrived in one piece: {lengths}"
+
+    # The URL became the new conversation's; the title is the first message.
+    expect(page).to_have_url(re.compile(r"/chat/[0-9a-f-]{36}/$"))
+    expect(page.locator("#chat-title")).to_have_text("Tell me a short story about a lighthouse.")
+    stored = Message.objects.get(role="assistant")
+    assert stored.status == MessageStatus.COMPLETE
+    assert stored.credits_charged > 0
+    expect(page.locator("#credits-balance")).to_have_text(f"{before - stored.credits_charged:,}")
+    expect(reply.get_by_role("button", name="Regenerate")).to_be_visible()
+    expect(page.locator("#chat-stop")).to_be_hidden()
+    expect(page.locator("#chat-send")).to_be_visible()
+    # The new conversation joins the list, marked as the current one.
+    current = page.locator("#chat-conversation-list a[aria-current=page]")
+    expect(current).to_contain_text("Tell me a short story about a lighthouse.")
+    _shot(page, "done")
+    assert problems == []
+    context.close()
+
+
+def test_code_in_a_reply_opens_the_side_panel(browser, asgi_url, problems):
+    ada = make_user("ada@example.com", display_name="Ada")
+    with FakeLLM() as provider:
+        ChatModel.objects.filter(is_default=True).update(is_default=False)
+        ChatModel.objects.create(
+            name="Remote coder", base_url=provider.url, model="code", api_key="sk-test", is_default=True
+        )
+        context = _signed_in_context(browser, asgi_url, ada, DESKTOP)
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page = _page(context, problems)
+        page.goto("/chat/")
+        expect(page.locator("#chat-demo-notice")).to_have_count(0)
+        sidebar = page.locator("#sidebar")
+        expect(sidebar).to_have_attribute("data-state", "closed")
+
+        page.get_by_label("Message Javari").fill("Write a Python script that counts words.")
+        page.get_by_role("button", name="Send").click()
+        reply = page.locator(".chat-message-assistant").last
+        expect(reply).to_have_attribute("data-status", "complete", timeout=15_000)
+
+        expect(sidebar).to_have_attribute("data-state", "open")
+        expect(sidebar).to_contain_text("from collections import Counter")
+        expect(sidebar.locator(".highlight .k, .highlight .kn").first).to_be_visible()
+        # The code block in the message is highlighted too, with its own copy button.
+        expect(reply.locator(".code-block .copy-button")).to_be_visible()
+        reply.locator(".code-block .copy-button").click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert "return Counter(text.split())" in copied
+        _shot(page, "side-panel")
+
+        # The manual toggle closes and reopens it.
+        toggle = page.locator(".chat-header [data-sidebar-toggle]")
+        toggle.click()
+        expect(sidebar).to_have_attribute("data-state", "closed")
+        toggle.click()
+        expect(sidebar).to_have_attribute("data-state", "open")
+        assert problems == []
+        context.close()
+
+
+def test_a_long_reply_can_be_stopped(browser, asgi_url, problems):
+    ada = make_user("ada@example.com", display_name="Ada")
+    with FakeLLM() as provider:
+        ChatModel.objects.filter(is_default=True).update(is_default=False)
+        ChatModel.objects.create(
+            name="Slow", base_url=provider.url, model="slow", is_default=True, max_output_tokens=200
+        )
+        context = _signed_in_context(browser, asgi_url, ada, DESKTOP)
+        page = _page(context, problems)
+        page.goto("/chat/")
+        page.get_by_label("Message Javari").fill("Write forever.")
+        page.get_by_label("Message Javari").press("Enter")
+        reply = page.locator(".chat-message-assistant").last
+        expect(reply.locator(".chat-message-body")).to_contain_text("w3")
+        page.locator("#chat-stop").click()
+        expect(reply).to_have_attribute("data-status", "stopped")
+        expect(reply).to_contain_text("Stopped")
+        expect(page.locator("#chat-send")).to_be_visible()
+        stored = Message.objects.get(role="assistant")
+        assert stored.status == MessageStatus.STOPPED
+        assert 4 <= stored.completion_tokens < 200
+        _shot(page, "stopped")
+        assert problems == []
+        context.close()
+
+
+def test_with_no_credits_the_reason_and_a_top_up_link_show(browser, asgi_url, problems):
+    ada = make_user("ada@example.com", display_name="Ada")
+    credits.debit(
+        user=ada, action_type="chat", amount=credits.get_account(ada).balance, idempotency_key="all"
+    )
+    context = _signed_in_context(browser, asgi_url, ada, DESKTOP)
+    page = _page(context, problems)
+    page.goto("/chat/")
+    box = page.get_by_label("Message Javari")
+    box.fill("Hello?")
+    box.press("Enter")
+    error = page.locator("#chat-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("enough credits")
+    expect(error.get_by_role("link", name="Top up credits")).to_be_visible()
+    expect(box).to_have_value("Hello?")
+    assert not Message.objects.exists()
+    _shot(page, "no-credits")
+    # The browser logs the 402 as a failed resource; nothing else may go wrong.
+    assert [p for p in problems if "402" not in p] == []
+    context.close()
+
+
+def test_on_a_phone_the_panel_covers_the_conversation(browser, asgi_url, problems):
+    ada = make_user("ada@example.com", display_name="Ada")
+    with FakeLLM() as provider:
+        ChatModel.objects.filter(is_default=True).update(is_default=False)
+        ChatModel.objects.create(name="Coder", base_url=provider.url, model="code", is_default=True)
+        context = _signed_in_context(browser, asgi_url, ada, PHONE)
+        page = _page(context, problems)
+        page.goto("/chat/")
+        page.get_by_label("Message Javari").fill("Code please")
+        page.get_by_role("button", name="Send").click()
+        reply = page.locator(".chat-message-assistant").last
+        expect(reply).to_have_attribute("data-status", "complete", timeout=15_000)
+        _shot(page, "phone-reply")
+        reply.locator("[data-open-artifact]").first.click()
+        sidebar = page.locator("#sidebar")
+        expect(sidebar).to_have_attribute("data-state", "open")
+        box = sidebar.bounding_box()
+        assert box is not None
+        assert box["width"] >= PHONE["width"] - 1
+        page.wait_for_timeout(400)  # the slide-in, for the screenshot
+        _shot(page, "phone-panel")
+        sidebar.locator("[data-sidebar-close]").click()
+        expect(sidebar).to_have_attribute("data-state", "closed")
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= PHONE["width"]
+        assert problems == []
+        context.close()
