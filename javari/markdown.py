@@ -271,13 +271,16 @@ def _render_fence(self: Any, tokens: list[Token], idx: int, options: Any, env: A
     index = token.meta["artifact"]
     language = html.escape(token.meta["language"])
     label = language or html.escape(gettext("text"))
+    # Outside the f-string: xgettext (makemessages) does not see calls inside one.
+    open_label = html.escape(gettext("Open in panel"))
+    copied_label = html.escape(gettext("Copied"))
+    copy_label = html.escape(gettext("Copy"))
     return (
         f'<div class="code-block" data-language="{language}" data-artifact="{index}">'
         f'<div class="code-block__bar"><span class="code-block__lang">{label}</span>'
-        f'<button type="button" class="open-artifact" data-open-artifact="{index}">'
-        f"{html.escape(gettext('Open in panel'))}</button>"
-        f'<button type="button" class="copy-button" data-copy data-copied="{html.escape(gettext("Copied"))}">'
-        f"{html.escape(gettext('Copy'))}</button></div>"
+        f'<button type="button" class="open-artifact" data-open-artifact="{index}">{open_label}</button>'
+        f'<button type="button" class="copy-button" data-copy data-copied="{copied_label}">'
+        f"{copy_label}</button></div>"
         f'<pre class="highlight"><code>{token.meta["code_html"]}</code></pre></div>\n'
     )
 
