@@ -82,7 +82,7 @@ class ChatModel(models.Model):
     @property
     def is_local_demo(self) -> bool:
         """Replies come from the small embedded demo model, and the page must say so."""
-        return not self.base_url and settings.LLM_EMBEDDED
+        return not self.base_url and settings.LLM_LOCAL_DEMO
 
     def cost(self, *, prompt_tokens: int, completion_tokens: int) -> int:
         """Credits for one reply: both prices per 1,000 tokens, rounded up to a whole credit."""

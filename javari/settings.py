@@ -350,6 +350,9 @@ LLM_API_KEY = _secret("LLM_API_KEY", default="") or "no-key"
 LLM_MODEL = env.str("LLM_MODEL", default=embedded.LLM_MODEL_ALIAS if LLM_EMBEDDED else "")
 if not LLM_MODEL:
     raise ImproperlyConfigured("LLM_MODEL must name the model to use at LLM_BASE_URL.")
+# Whether the deployment's endpoint is the small Gemma demo model, so the chat page says so. True
+# for the embedded server, and for compose's `llm` service (an LLM_BASE_URL serving the same alias).
+LLM_LOCAL_DEMO = env.bool("LLM_LOCAL_DEMO", default=LLM_EMBEDDED or LLM_MODEL == embedded.LLM_MODEL_ALIAS)
 # Seconds to wait for the endpoint to connect and for each streamed chunk; a reply that stalls
 # longer ends as failed ("the model timed out"). The readiness probe uses LLM_PROBE_TIMEOUT.
 LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=60.0)

@@ -237,3 +237,11 @@ def test_a_failed_reply_shows_its_error_and_a_retry_button(alice_client, alice, 
     assert "The model server isn&#x27;t answering" in page
     assert "data-regenerate" in page
     assert "Retry" in page
+
+
+def test_no_demo_notice_when_the_deployments_endpoint_serves_a_real_model(
+    alice_client, conversation, settings
+):
+    settings.LLM_LOCAL_DEMO = False
+    page = alice_client.get(f"/chat/{conversation.pk}/").content.decode()
+    assert 'id="chat-demo-notice"' not in page
