@@ -123,17 +123,16 @@ def clean_message(content: object) -> str:
     return text
 
 
-def _history(conversation: Conversation) -> list[tuple[str, str]]:
+def _history(messages: list[Message]) -> list[tuple[str, str]]:
     """What the model has seen, oldest first: failed replies left out, same-role turns joined."""
     turns: list[tuple[str, str]] = []
-    rows = conversation.messages.exclude(status=MessageStatus.FAILED).order_by("created_at")
-    for role, content in rows.values_list("role", "content"):
-        if not content:
+    for message in messages:
+        if message.status == MessageStatus.FAILED or not message.content:
             continue
-        if turns and turns[-1][0] == role:
-            turns[-1] = (role, f"{turns[-1][1]}\n\n{content}")
+        if turns and turns[-1][0] == message.role:
+            turns[-1] = (message.role, f"{turns[-1][1]}\n\n{message.content}")
         else:
-            turns.append((role, content))
+            turns.append((message.role, message.content))
     return turns
 
 
@@ -155,22 +154,27 @@ def prepare_reply(
     try:
         with transaction.atomic(durable=not connection.in_atomic_block):
             conversation = Conversation.objects.select_for_update().get(pk=conversation.pk, user=user)
-            last = conversation.messages.order_by("-created_at").first()
+            # The whole history in one query: the last message decides what may happen next.
+            messages = list(conversation.messages.order_by("created_at"))
+            last = messages[-1] if messages else None
             if last is not None and last.status == MessageStatus.STREAMING:
                 if last.created_at > timezone.now() - ABANDONED_AFTER:
                     raise ReplyInProgress()
                 _abandon(last)
+                last.status = MessageStatus.FAILED
             user_message = None
             if regenerate:
                 if last is None:
                     raise NothingToRegenerate()
                 if last.role == Role.ASSISTANT:
                     last.delete()
+                    messages.pop()
             else:
                 user_message = Message.objects.create(conversation=conversation, role=Role.USER, content=text)
+                messages.append(user_message)
             prompt = build_prompt(
                 system_prompt=system_prompt,
-                history=_history(conversation),
+                history=_history(messages),
                 context_window=model.context_window,
                 max_output_tokens=model.max_output_tokens,
             )
@@ -178,8 +182,8 @@ def prepare_reply(
                 conversation=conversation, role=Role.ASSISTANT, status=MessageStatus.STREAMING, model=model
             )
             if not conversation.title:
-                first = conversation.messages.filter(role=Role.USER).order_by("created_at").first()
-                conversation.title = title_from(first.content if first else text or "")
+                first = next((m for m in messages if m.role == Role.USER), None)
+                conversation.title = title_from(first.content if first else "")
             conversation.model = model
             conversation.save(update_fields=["title", "model", "updated_at"])
             estimate = model.cost(

@@ -1,5 +1,9 @@
 """`make run`'s supervisor, end to end: on a fresh data folder it brings up the embedded services,
-migrates, seeds, serves web + worker + beat, and a Ctrl-C stops every process it started."""
+migrates, seeds, serves web + worker + beat, and a Ctrl-C stops every process it started.
+
+The two signal tests share one data folder: the first run starts from nothing (its migrate alone
+takes over a minute here, most of it dj-stripe's migrations), the second starts again on what the
+first left, as a second `make run` does."""
 
 from __future__ import annotations
 
@@ -75,9 +79,14 @@ class Run:
             time.sleep(0.5)
 
 
+@pytest.fixture(scope="module")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("var")
+
+
 @pytest.fixture
-def run(tmp_path: Path) -> Iterator[Run]:
-    running = Run(tmp_path, _free_port())
+def run(var_dir: Path) -> Iterator[Run]:
+    running = Run(var_dir, _free_port())
     yield running
     if running.process.poll() is None:  # a failed test must not leave the stack running
         # SIGTERM, so the runner stops its children: each has a process group of its own, which
@@ -101,7 +110,7 @@ def run(tmp_path: Path) -> Iterator[Run]:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_run_serves_the_whole_system_and_a_signal_stops_it_all(
-    run: Run, tmp_path: Path, stop_signal: signal.Signals
+    run: Run, var_dir: Path, stop_signal: signal.Signals
 ) -> None:
     run.wait_for("Press Ctrl-C to stop everything.")
     output = run.output()
@@ -131,9 +140,9 @@ def test_run_serves_the_whole_system_and_a_signal_stops_it_all(
     assert "gunicorn" in names
     assert "worker" in names
     assert "beat" in names
-    postgres_pid = int((tmp_path / "pgdata" / "postmaster.pid").read_text().split()[0])
-    redis_pid = int((tmp_path / "redis" / "redis.pid").read_text())
-    llm_pid = int((tmp_path / "llm" / f"llm-{run.llm_port}.pid").read_text())
+    postgres_pid = int((var_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
+    redis_pid = int((var_dir / "redis" / "redis.pid").read_text())
+    llm_pid = int((var_dir / "llm" / f"llm-{run.llm_port}.pid").read_text())
     assert "llama_cpp.server" in psutil.Process(llm_pid).cmdline()
 
     os.killpg(run.process.pid, stop_signal)  # Ctrl-C in a terminal signals the whole group
@@ -141,10 +150,10 @@ def test_run_serves_the_whole_system_and_a_signal_stops_it_all(
 
     assert [child for child in children if not _gone(child.pid)] == []
     assert _gone(postgres_pid)
-    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()  # a clean shutdown removes it
+    assert not (var_dir / "pgdata" / "postmaster.pid").exists()  # a clean shutdown removes it
     assert _gone(redis_pid)
     assert _gone(llm_pid)
-    assert not (tmp_path / "llm" / f"llm-{run.llm_port}.pid").exists()
+    assert not (var_dir / "llm" / f"llm-{run.llm_port}.pid").exists()
     llama_servers = [
         p for p in psutil.process_iter(["cmdline"]) if str(run.llm_port) in (p.info["cmdline"] or [])
     ]
