@@ -274,7 +274,7 @@ def _start_server(port: int, log_path: Path) -> subprocess.Popen:
     with log_path.open("w") as log:
         server = subprocess.Popen(
             command,
-            env=dict(os.environ),
+            env={"DATABASE_POOL": "true", **os.environ},  # as `make run` starts the web server
             cwd=BASE_DIR,
             stdout=log,
             stderr=subprocess.STDOUT,

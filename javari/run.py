@@ -155,8 +155,13 @@ def main() -> int:
                 "--pidfile", "",  # the database scheduler keeps its state; no pid file needed
             ],
         }  # fmt: skip
+        # The web server keeps a pool of database connections (DATABASE_POOL); Celery's forked
+        # children must not share one, so only the web process gets it.
+        envs = {"web": {"DATABASE_POOL": "true", **env}}
         for name, command in commands.items():
-            processes[name] = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
+            processes[name] = subprocess.Popen(
+                command, env=envs.get(name, env), cwd=BASE_DIR, start_new_session=True
+            )
         _wait_until_up(f"http://{_probe_host(host)}:{port}/healthz", processes)
         print(logins, flush=True)
         print(_model_notice(env), flush=True)
