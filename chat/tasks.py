@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from chat import services
+from javari.celery import DATABASE_TASK_OPTIONS
 
 
-@shared_task(
-    ignore_result=False,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task(**DATABASE_TASK_OPTIONS)
 def fail_abandoned_replies() -> int:
     """Fail replies whose stream was lost (a web process died) and release their credits."""
     # Safe to run twice: a reply is failed only while still "streaming", settling is idempotent.

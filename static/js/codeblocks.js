@@ -8,6 +8,7 @@
 // Also the one copy helper of the page, used by sidebar.js:
 //   window.JavariCopy.text(string) -> Promise   copies a string
 //   window.JavariCopy.flash(button, label)      the "Copied" feedback on a button (label defaults to data-copied)
+//   window.JavariCopy.announce(text)            says text in a polite live region (the side panel uses it too)
 // navigator.clipboard exists only in a secure context (https or localhost); a self-hosted instance on a
 // plain-http address falls back to a hidden textarea and document.execCommand("copy").
 (function () {
@@ -82,5 +83,5 @@
     copyText(code.textContent).then(function () { flash(button); }, function () {});
   });
 
-  window.JavariCopy = { text: copyText, flash: flash };
+  window.JavariCopy = { text: copyText, flash: flash, announce: announce };
 })();

@@ -86,16 +86,7 @@
 
   // Status messages for screen readers live outside the aside: a closed panel is hidden, and so would be they.
   function announce(message) {
-    var status = document.getElementById("sidebar-status");
-    if (!status) {
-      status = el("p", "visually-hidden");
-      status.id = "sidebar-status";
-      status.setAttribute("role", "status");
-      status.setAttribute("aria-live", "polite");
-      document.body.appendChild(status);
-    }
-    status.textContent = "";
-    setTimeout(function () { status.textContent = message; }, 50);
+    window.JavariCopy.announce(message); // codeblocks.js keeps the page's one polite live region
   }
 
   // Open and close
