@@ -19,7 +19,7 @@ from typing import Any
 from django.http import StreamingHttpResponse
 
 from chat import services
-from javari.markdown import extract_artifacts, render_markdown
+from javari.markdown import render_markdown, render_with_artifacts
 
 
 def encode(event: str, data: Any) -> str:
@@ -31,12 +31,13 @@ def message_html(content: str) -> str:
 
 
 def outcome_data(outcome: services.Outcome) -> dict[str, Any]:
+    html, artifacts = render_with_artifacts(outcome.content) if outcome.content else ("", [])
     return {
         "reply": outcome.reply_id,
         "status": outcome.status,
         "content": outcome.content,
-        "html": message_html(outcome.content),
-        "artifacts": extract_artifacts(outcome.content) if outcome.content else [],
+        "html": html,
+        "artifacts": artifacts,
         "prompt_tokens": outcome.prompt_tokens,
         "completion_tokens": outcome.completion_tokens,
         "credits_charged": outcome.credits_charged,

@@ -27,9 +27,9 @@ from django.views.decorators.http import require_GET, require_POST
 from chat import services
 from chat.errors import ChatError
 from chat.events import event_stream_response, reply_events
-from chat.models import Conversation, MessageStatus
+from chat.models import Conversation
 from credits.errors import CreditsError
-from javari.markdown import extract_artifacts, render_markdown
+from javari.markdown import render_with_artifacts
 from preferences.services import get_preferences
 
 CONVERSATION_LIST_LIMIT = 100
@@ -67,14 +67,14 @@ def _page_context(request: HttpRequest, conversation: Conversation | None) -> di
     messages = []
     if conversation is not None:
         for message in conversation.messages.select_related("model"):
-            artifacts = (
-                extract_artifacts(message.content) if message.role == "assistant" and message.content else []
-            )
+            html, artifacts = render_with_artifacts(message.content) if message.content else ("", [])
             messages.append(
                 {
                     "message": message,
-                    "html": render_markdown(message.content) if message.content else "",
-                    "artifacts_json": json.dumps(artifacts) if artifacts else "",
+                    "html": html,
+                    "artifacts_json": json.dumps(artifacts)
+                    if artifacts and message.role == "assistant"
+                    else "",
                 }
             )
     return {
@@ -86,8 +86,6 @@ def _page_context(request: HttpRequest, conversation: Conversation | None) -> di
         "current_model": current_model,
         "sidebar_open": get_preferences(request.user).sidebar_default_open,
         "message_max_chars": settings.CHAT_MESSAGE_MAX_CHARS,
-        "last_is_reply": bool(messages) and messages[-1]["message"].role == "assistant",
-        "streaming_status": MessageStatus.STREAMING,
     }
 
 

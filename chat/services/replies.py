@@ -23,7 +23,7 @@ import contextlib
 import logging
 import weakref
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -106,7 +106,6 @@ class Outcome:
     error_code: str = ""
     error: str = ""
     balance: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def clean_message(content: object) -> str:
