@@ -15,6 +15,7 @@ from asgiref.sync import async_to_sync
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -129,20 +130,23 @@ class MessageCreateView(APIView):
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
     def post(self, request: Request, conversation_id: str) -> Response | HttpResponse:
-        try:
-            conversation = services.get_conversation(request.user, conversation_id)
-        except Http404:
-            return not_found()
         serializer = NewMessageSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # Someone else's conversation is a 404 whatever the body says.
+            if not services.conversations_for(request.user).filter(pk=conversation_id).exists():
+                return not_found()
+            raise ValidationError(serializer.errors)
         data: dict[str, Any] = serializer.validated_data
         try:
+            # Checks the conversation is the caller's (404) in the query that locks it.
             prepared = services.prepare_reply(
                 user=request.user,
-                conversation=conversation,
+                conversation=conversation_id,
                 content=data["content"],
                 model_id=data.get("model"),
             )
+        except Http404:
+            return not_found()
         except (ChatError, CreditsError) as exc:
             return refusal(exc)
         if _wants_stream(request, data["stream"]):
@@ -153,7 +157,7 @@ class MessageCreateView(APIView):
         outcome = async_to_sync(_run_to_end)(prepared)
         reply = Message.objects.select_related("model").get(pk=outcome.reply_id)
         body = {
-            "conversation": conversation.pk,
+            "conversation": prepared.conversation_id,
             "user_message": prepared.user_message_id,
             "reply": MessageSerializer(reply).data,
             "balance": outcome.balance,

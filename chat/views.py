@@ -166,10 +166,9 @@ def change_model(request: HttpRequest, conversation_id: str) -> HttpResponse:
 async def _stream(request: HttpRequest, user: Any, conversation_id: str, *, regenerate: bool) -> HttpResponse:
     text = None if regenerate else request.POST.get("content", "")
     try:
-        conversation = await sync_to_async(services.get_conversation)(user, conversation_id)
         prepared = await sync_to_async(services.prepare_reply)(
             user=user,
-            conversation=conversation,
+            conversation=conversation_id,
             content=text,
             model_id=request.POST.get("model"),
             regenerate=regenerate,

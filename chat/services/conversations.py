@@ -45,11 +45,12 @@ def pick_model(model_id: object) -> ChatModel:
 
 
 def model_for(conversation: Conversation) -> ChatModel:
-    """The model a conversation answers with: its own while staff still offer it, else the default."""
-    if conversation.model_id is not None:
-        model = ChatModel.objects.filter(pk=conversation.model_id, is_active=True).first()
-        if model is not None:
-            return model
+    """The model a conversation answers with: its own while staff still offer it, else the default.
+
+    No query for the conversation's model when it was loaded with it (``select_related``)."""
+    model = conversation.model
+    if model is not None and model.is_active:
+        return model
     return default_model()
 
 

@@ -32,6 +32,7 @@ import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,21 +139,33 @@ def _history(messages: list[Message]) -> list[tuple[str, str]]:
 def prepare_reply(
     *,
     user: User,
-    conversation: Conversation,
+    conversation: Conversation | UUID | str,
     content: object = None,
     model_id: object = None,
     regenerate: bool = False,
 ) -> PreparedReply:
     """Record the person's message (or drop the last reply to regenerate it) and reserve credits.
 
-    Raises a ChatError or a credits error, having written nothing.
+    ``conversation`` is one of the person's conversations or its id: Http404 for any other (checked
+    first, so a bad message to someone else's conversation is still a 404). Raises a ChatError or a
+    credits error, having written nothing.
     """
-    text = None if regenerate else clean_message(content)
-    model = pick_model(model_id) if model_id not in (None, "") else model_for(conversation)
+    conversation_id = conversation.pk if isinstance(conversation, Conversation) else conversation
     system_prompt = compose_system_prompt(user=user)
     try:
         with transaction.atomic(durable=not connection.in_atomic_block):
-            conversation = Conversation.objects.select_for_update().get(pk=conversation.pk, user=user)
+            # The conversation and its model in one query (this is on the way to the first token);
+            # only the conversation's row is locked.
+            conversation = (
+                Conversation.objects.select_related("model")
+                .select_for_update(of=("self",))
+                .filter(pk=conversation_id, user=user)
+                .first()
+            )
+            if conversation is None:
+                raise Http404("No such conversation.")
+            text = None if regenerate else clean_message(content)
+            model = pick_model(model_id) if model_id not in (None, "") else model_for(conversation)
             # The whole history in one query: the last message decides what may happen next.
             messages = list(conversation.messages.order_by("created_at"))
             last = messages[-1] if messages else None

@@ -54,7 +54,20 @@ def test_another_persons_conversation_is_a_404(api, bob, local_model):
     response = api.post(f"/api/v1/conversations/{theirs.pk}/messages/", {"content": "Hi"}, format="json")
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+    # A malformed body doesn't turn it into a 400 that would tell the conversation exists.
+    response = api.post(f"/api/v1/conversations/{theirs.pk}/messages/", {"model": "x"}, format="json")
+    assert response.status_code == 404
     assert not theirs.messages.exists()
+
+
+def test_a_malformed_body_to_ones_own_conversation_is_a_400(api, alice, local_model):
+    conversation = services.start_conversation(user=alice)
+    response = api.post(
+        f"/api/v1/conversations/{conversation.pk}/messages/", {"content": "Hi", "model": "x"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "model" in response.json()
+    assert not conversation.messages.exists()
 
 
 def test_a_message_gets_the_finished_reply_as_json(api, alice, local_model):

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from django.http import Http404
 from django.utils import timezone
 
 from chat import services
@@ -274,6 +275,33 @@ def test_the_spending_cap_stops_a_reply_before_it_starts(alice, fake_model, fake
         services.prepare_reply(user=alice, conversation=conversation, content="Hi")
     assert fake_llm.requests == []
     assert not conversation.messages.exists()
+
+
+def test_a_message_to_someone_elses_conversation_is_a_404_and_writes_nothing(alice, bob, fake_model):
+    theirs = services.start_conversation(user=bob, model_id=fake_model("ok").pk)
+    entries = LedgerEntry.objects.count()
+    for conversation in (theirs, theirs.pk, str(theirs.pk)):
+        with pytest.raises(Http404):
+            services.prepare_reply(user=alice, conversation=conversation, content="Hi")
+        # Checked before the message: an empty one is a 404 too, not a 400.
+        with pytest.raises(Http404):
+            services.prepare_reply(user=alice, conversation=conversation, content="")
+    assert not theirs.messages.exists()
+    assert LedgerEntry.objects.count() == entries
+
+
+def test_preparing_a_reply_takes_a_fixed_handful_of_queries(alice, fake_model, django_assert_num_queries):
+    """It is on the way to the first token: the conversation, its model and its history are read in
+    two queries, whatever the history's length."""
+    conversation = services.start_conversation(user=alice, model_id=fake_model("ok").pk)
+    run(services.prepare_reply(user=alice, conversation=conversation, content="One"))
+    compose_system_prompt(user=alice)  # opens the preferences row, once in a person's life
+    # The preferences and the platform prompt; then, in the transaction (a savepoint in a test's):
+    # the conversation and its model (locked), the history, the person's message, the reply, the
+    # conversation's title, the reservation's debit (a prepared statement this count doesn't see, in
+    # an empty-looking savepoint) and its row (in a savepoint too).
+    with django_assert_num_queries(14):
+        services.prepare_reply(user=alice, conversation=conversation, content="Two")
 
 
 def test_a_second_message_waits_for_the_reply_being_written(alice, fake_model):

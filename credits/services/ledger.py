@@ -527,18 +527,20 @@ def reserve(
         session_id=session_id,
         metadata={"reservation": True},
     )
-    reservation, _created = Reservation.objects.get_or_create(
-        idempotency_key=idempotency_key,
-        defaults={
-            "user": user,
-            "action_type": entry.action_type,
-            "held": -entry.amount,
-            "held_from_allowance": -entry.allowance_delta,
-            "held_from_purchased": -entry.purchased_delta,
-            "session_id": session_id,
-        },
-    )
-    return reservation
+    # Insert first (a repeat is the rare case: it costs the insert that fails, not a read each time).
+    try:
+        with transaction.atomic():
+            return Reservation.objects.create(
+                idempotency_key=idempotency_key,
+                user=user,
+                action_type=entry.action_type,
+                held=-entry.amount,
+                held_from_allowance=-entry.allowance_delta,
+                held_from_purchased=-entry.purchased_delta,
+                session_id=session_id,
+            )
+    except IntegrityError:
+        return Reservation.objects.get(idempotency_key=idempotency_key)
 
 
 def settle(*, reservation: Reservation, amount: int | None = None, tokens: int | None = None) -> Reservation:
