@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
+from allauth.usersessions.middleware import UserSessionsMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+
+# A session's "last seen" (Security → sessions) is written at most this often.
+SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
+_LAST_TRACKED = "javari_activity_tracked_at"
 
 
 class UserLanguageMiddleware:
@@ -22,3 +28,25 @@ class UserLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class SessionActivityMiddleware(UserSessionsMiddleware):
+    """allauth's session tracking, at most once a minute per session instead of on every request.
+
+    allauth's own middleware rewrites the session's ``UserSession`` row (its IP, browser and last
+    seen) on every request: a write transaction for each page view and htmx poll, and all of one
+    session's concurrent requests queue on that row's lock. When it last did is kept in the session,
+    which the request has loaded anyway.
+    """
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is None or not session.session_key or user is None or not user.is_authenticated:
+            return self.get_response(request)  # nothing allauth would track
+        now = int(time.time())
+        last = session.get(_LAST_TRACKED)
+        if isinstance(last, int) and 0 <= now - last < SESSION_ACTIVITY_RESOLUTION_SECONDS:
+            return self.get_response(request)
+        session[_LAST_TRACKED] = now
+        return super().__call__(request)
