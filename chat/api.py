@@ -132,8 +132,9 @@ class MessageCreateView(APIView):
     def post(self, request: Request, conversation_id: str) -> Response | HttpResponse:
         serializer = NewMessageSerializer(data=request.data)
         if not serializer.is_valid():
-            # Someone else's conversation is a 404 whatever the body says.
-            if not services.conversations_for(request.user).filter(pk=conversation_id).exists():
+            try:  # someone else's conversation is a 404 whatever the body says
+                services.get_conversation(request.user, conversation_id)
+            except Http404:
                 return not_found()
             raise ValidationError(serializer.errors)
         data: dict[str, Any] = serializer.validated_data

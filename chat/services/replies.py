@@ -32,7 +32,6 @@ import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -156,14 +155,11 @@ def prepare_reply(
         with transaction.atomic(durable=not connection.in_atomic_block):
             # The conversation and its model in one query (this is on the way to the first token);
             # only the conversation's row is locked.
-            conversation = (
-                Conversation.objects.select_related("model")
-                .select_for_update(of=("self",))
-                .filter(pk=conversation_id, user=user)
-                .first()
+            conversation = get_object_or_404(
+                Conversation.objects.select_related("model").select_for_update(of=("self",)),
+                pk=conversation_id,
+                user=user,
             )
-            if conversation is None:
-                raise Http404("No such conversation.")
             text = None if regenerate else clean_message(content)
             model = pick_model(model_id) if model_id not in (None, "") else model_for(conversation)
             # The whole history in one query: the last message decides what may happen next.
