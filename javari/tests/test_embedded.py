@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -44,10 +46,19 @@ def _embedded(var_dir: Path, *args: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
 
 
+def outside_pytest_temp() -> Path:
+    """A data folder outside pytest's /tmp/pytest-of-USER: as root, PostgreSQL runs as
+    ``pgserver``, and every pytest session that starts (another worktree's) resets that folder to
+    mode 0700, which locks pg_ctl and initdb out of a data folder below it."""
+    return Path(tempfile.mkdtemp(prefix="javari-test-var-"))
+
+
 @pytest.fixture
-def var_dir(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path
-    _embedded(tmp_path, "stop")
+def var_dir() -> Iterator[Path]:
+    folder = outside_pytest_temp()
+    yield folder
+    _embedded(folder, "stop")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_the_embedded_postgres_has_pgvector_and_keeps_data_across_a_restart(var_dir: Path) -> None:
@@ -128,13 +139,17 @@ def leftovers(var_dir: Path, llm_port: int | None = None) -> list[str]:
         cmdline = process.info["cmdline"] or []
         ours = (
             (process.info["environ"] or {}).get("JAVARI_VAR_DIR") == folder
-            or (process.info["cwd"] or "").startswith(folder)
-            or any(folder in part for part in cmdline)
+            or _within(process.info["cwd"] or "", folder)
+            or any(part == folder or f"{folder}/" in part for part in cmdline)
             or (llm_port is not None and "llama_cpp.server" in cmdline and str(llm_port) in cmdline)
         )
         if ours:
             found.append(f"{process.pid}: {' '.join(cmdline)}")
     return found
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder + "/")  # not a sibling like var01 next to var0
 
 
 def storm(process: subprocess.Popen, timeout: float = 180) -> int:
