@@ -19,7 +19,9 @@ This module imports nothing from Django: ``javari.settings`` and the process run
 ``python -m javari.embedded exec -- CMD ...`` starts what is missing, runs CMD with the URLs in its
 environment, and stops on exit whatever it started. ``start``, ``stop`` and ``reset`` do what they
 say (``reset`` deletes the database and Redis data, not the model file, which is not data);
-``serve-llm [--host HOST]`` runs the model server in the foreground (docker compose's ``llm``).
+``serve-llm [--host HOST]`` runs the model server in the foreground (docker compose's ``llm``);
+``start-missing REPORT`` is the runners' helper (``start_missing_apart``). How the runners stop
+cleanly, whatever stop signals arrive: see "Stopping cleanly" below.
 """
 
 from __future__ import annotations
