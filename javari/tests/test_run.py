@@ -1,9 +1,10 @@
 """`make run`'s supervisor, end to end: on a fresh data folder it brings up the embedded services,
 migrates, seeds, serves web + worker + beat, and a Ctrl-C stops every process it started.
 
-The two signal tests share one data folder: the first run starts from nothing (its migrate alone
-takes over a minute here, most of it dj-stripe's migrations), the second starts again on what the
-first left, as a second `make run` does."""
+The signal tests share one data folder: the first run starts from nothing (its migrate alone
+takes over a minute here, most of it dj-stripe's migrations), the others start again on what the
+first left, as a second `make run` does. Each run has its own web port and model server port, so
+stopping it never stops the services the test suite shares."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +25,8 @@ from pathlib import Path
 import psutil
 import pytest
 from django.conf import settings
+
+from javari.tests.test_embedded import leftovers, outside_pytest_temp, storm, wait_for
 
 
 def _free_port() -> int:
@@ -80,8 +84,10 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("var")
+def var_dir() -> Iterator[Path]:
+    folder = outside_pytest_temp()
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -159,6 +165,35 @@ def test_run_serves_the_whole_system_and_a_signal_stops_it_all(
     ]
     assert [p for p in llama_servers if not _gone(p.pid)] == []
     assert "javari: stopped" in run.output()
+
+
+def _has_child(run: Run, word: str) -> bool:
+    with contextlib.suppress(psutil.NoSuchProcess):
+        return any(word in child.cmdline() for child in psutil.Process(run.process.pid).children())
+    return False
+
+
+# The worst moments to be stopped: while the embedded services start (a signal once killed
+# pg_ctl half-way), while a start-up step runs, and once everything is up. From there the storm
+# goes on through the first signal's handling and the whole clean-up, until the run has exited.
+MOMENTS = {
+    "starting-the-services": lambda run: _has_child(run, "start-missing"),
+    "migrating": lambda run: _has_child(run, "migrate"),
+    "serving": lambda run: "Press Ctrl-C to stop everything." in run.output(),
+}
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_a_storm_of_stop_signals_at_any_moment_stops_everything(run: Run, var_dir: Path, moment: str) -> None:
+    wait_for(lambda: MOMENTS[moment](run), run.process, timeout=300)
+
+    assert storm(run.process) == 0, run.output()[-3000:]
+
+    assert leftovers(var_dir, run.llm_port) == []
+    output = run.output()
+    assert "javari: stopped" in output
+    assert output.count("received; stopping (further stop signals are ignored)") == 1
+    assert "Traceback" not in output
 
 
 def _dry_run_make(project: Path) -> str:
