@@ -215,6 +215,16 @@ def test_the_totp_secret_and_recovery_seed_are_stored_encrypted(client: Client, 
     assert len(recovery.wrap().get_unused_codes()) == 10
 
 
+def test_the_recovery_codes_page_shows_the_codes_decrypted(client: Client, alice: User) -> None:
+    sign_in(client, alice.email)
+    secret = _start_activation(client)
+    response = client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)}, follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/2fa/recovery-codes/"
+    codes = RecoveryCodes(Authenticator.objects.get(user=alice, type="recovery_codes")).get_unused_codes()
+    assert all(code in response.text for code in codes)
+    assert "fernet:" not in response.text
+
+
 def test_decrypting_with_another_key_raises_rather_than_returning_ciphertext() -> None:
     stored = encrypt_secret("JBSWY3DPEHPK3PXP")
     another_key = Fernet.generate_key().decode()
