@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 
 from accounts.models import User
+from accounts.redirects import is_own_url
 
 PRODUCT_NAME = "Javari AI"
 
@@ -19,6 +20,15 @@ class AccountAdapter(DefaultAccountAdapter):
         """A new user keeps the interface language they signed up in."""
         user.language = get_language() or ""
         return super().save_user(request, user, form, commit=commit)
+
+    def is_safe_url(self, url: str | None) -> bool:
+        """Every ``next`` allauth reads (sign-in, sign-up, sign-out, two-factor) stays on our host.
+
+        allauth's own check also trusts every host in ``ALLOWED_HOSTS`` and
+        ``CSRF_TRUSTED_ORIGINS``; ours is the host the request came to, as everywhere else.
+        """
+        request = allauth_context.request
+        return request is not None and is_own_url(request, url)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """allauth's messages, signed with the product's name rather than the bare host name.

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+# allauth registers its own Authenticator admin, which shows each TOTP secret and recovery-code
+# seed. Importing it first makes sure it is registered before we replace it below.
+import allauth.mfa.admin  # noqa: F401
+from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
@@ -79,3 +83,29 @@ class ApiKeyAdmin(admin.ModelAdmin):
             ngettext("%(count)d API key revoked.", "%(count)d API keys revoked.", count) % {"count": count},
             messages.SUCCESS,
         )
+
+
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """Whether someone has two-factor on, and since when: never the secrets (``data``).
+
+    Staff may delete an authenticator (someone who lost their phone and their recovery codes);
+    nobody adds or edits one here.
+    """
+
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_select_related = ["user"]
+    list_filter = ["type", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["user__email"]
+    ordering = ["-created_at"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Authenticator | None = None) -> bool:
+        return False

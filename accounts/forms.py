@@ -1,13 +1,22 @@
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, time
 
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.base import forms as mfa_base_forms
+from allauth.mfa.base.internal.flows import check_rate_limit
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp import forms as mfa_totp_forms
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.mfa import UnreadableSecret, claim_totp_code, decrypt_secret
 from accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 
 class SignupForm(forms.Form):
@@ -97,3 +106,71 @@ class ApiKeyForm(forms.Form):
         if expires_on is None:
             return None
         return datetime.combine(expires_on, time.min, tzinfo=UTC)
+
+
+# --- Two-factor (allauth's forms, through MFA_FORMS) -----------------------------------------------
+
+
+def _accepts_code(authenticator: Authenticator, code: str) -> bool:
+    """Whether ``authenticator`` accepts ``code``, using it up. An authenticator whose stored
+    secret can't be read refuses every code (and says so in the log) so the others still work."""
+    try:
+        if authenticator.type == Authenticator.Type.TOTP:
+            secret = decrypt_secret(authenticator.data["secret"])
+            return claim_totp_code(user_id=authenticator.user_id, secret=secret, code=code)
+        return authenticator.wrap().validate_code(code)
+    except (UnreadableSecret, KeyError) as error:
+        logger.error(
+            "Two-factor authenticator %s (%s) of user %s can't be read: %s",
+            authenticator.pk,
+            authenticator.type,
+            authenticator.user_id,
+            error,
+        )
+        return False
+
+
+class _SingleUseCodeMixin:
+    """allauth's code check, except that a TOTP code is claimed for its time step (single-use
+    across every form) and an unreadable authenticator is skipped rather than a 500."""
+
+    user: User
+    cleaned_data: dict
+
+    def clean_code(self) -> str:
+        clear_rate_limit = check_rate_limit(self.user)
+        code = self.cleaned_data["code"]
+        main: Authenticator | None = None
+        # WebAuthn can't validate typed codes.
+        for authenticator in Authenticator.objects.filter(user=self.user).exclude(
+            type=Authenticator.Type.WEBAUTHN
+        ):
+            if main is None or authenticator.type == Authenticator.Type.TOTP:
+                main = authenticator  # failure signals go to the main authenticator only
+            if _accepts_code(authenticator, code):
+                authenticator.user = self.user
+                self.authenticator = authenticator
+                clear_rate_limit()
+                return code
+        if main is not None:
+            self._emit_authentication_failed(main)
+        raise get_mfa_adapter().validation_error("incorrect_code")
+
+
+class AuthenticateForm(_SingleUseCodeMixin, mfa_base_forms.AuthenticateForm):
+    """The second step of signing in."""
+
+
+class ReauthenticateForm(_SingleUseCodeMixin, mfa_base_forms.ReauthenticateForm):
+    """Confirming it's you before a security change."""
+
+
+class ActivateTOTPForm(mfa_totp_forms.ActivateTOTPForm):
+    """Turning TOTP on: the code typed here is used up, so it can't sign in again (allauth only
+    checks it)."""
+
+    def clean_code(self) -> str:
+        code = super().clean_code()
+        if not claim_totp_code(user_id=self.user.pk, secret=self.secret, code=code):
+            raise get_mfa_adapter().validation_error("incorrect_code")
+        return code

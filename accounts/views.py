@@ -14,22 +14,18 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import ApiKeyForm, DeleteAccountForm, LanguageForm, ThemeForm
 from accounts.models import ApiKey
+from accounts.redirects import safe_next_url
 from javari.shell import THEME_COOKIE
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("home")
+    return safe_next_url(request, candidate, fallback=reverse("home"))
 
 
 @require_POST

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from accounts.redirects import safe_next_url
+
 
 class JavariAdminSite(admin.AdminSite):
     site_header = _("Javari AI administration")
@@ -27,7 +29,8 @@ class JavariAdminSite(admin.AdminSite):
         Staff who have not set up an authenticator are sent to set one up; anyone else who is
         signed in but not staff is refused.
         """
-        next_url = request.GET.get("next") or reverse("admin:index")
+        # Only a page of this site: a signed-in staff user is redirected straight to it.
+        next_url = safe_next_url(request, request.GET.get("next"), fallback=reverse("admin:index"))
         user = request.user
         if not user.is_authenticated:
             login_url = resolve_url("account_login")

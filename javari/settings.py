@@ -256,7 +256,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+# Signed-in people land in the chat, the product's main page.
+LOGIN_REDIRECT_URL = "chat:index"
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -271,6 +272,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+# Confirming the address in the browser that signed up signs the person in (allauth does this only
+# within that browser session; a link opened elsewhere still asks for the password).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Javari AI] "
 ACCOUNT_SESSION_REMEMBER = None  # the "Remember me" box decides
@@ -288,6 +292,13 @@ PASSWORD_RESET_TIMEOUT = int(timedelta(days=1).total_seconds())
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Javari AI"
+# Secrets encrypted at rest with FIELD_ENCRYPTION_KEY; every TOTP code single-use (accounts.mfa).
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "accounts.forms.AuthenticateForm",
+    "reauthenticate": "accounts.forms.ReauthenticateForm",
+    "activate_totp": "accounts.forms.ActivateTOTPForm",
+}
 USERSESSIONS_TRACK_ACTIVITY = True
 
 # --- Email ----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_a_verified_user_signs_in_with_email_and_password(client: Client, alice: User) -> None:
     response = sign_in(client, "Alice@Example.com")
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/chat/"  # signed-in people land in the chat
     assert client.session["_auth_user_id"] == str(alice.pk)
 
 

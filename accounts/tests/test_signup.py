@@ -46,6 +46,26 @@ def test_the_link_in_the_email_verifies_the_address(client: Client) -> None:
     assert EmailAddress.objects.get(email="nadia@example.com").verified
 
 
+def test_confirming_in_the_browser_that_signed_up_signs_in_and_lands_in_the_chat(client: Client) -> None:
+    _signup(client)
+    response = client.post(link_in_last_email("/accounts/confirm-email/"))
+    assert response.status_code == 302
+    assert response["Location"] == "/chat/"
+    user = User.objects.get(email="nadia@example.com")
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert client.get("/chat/").status_code == 200
+
+
+def test_confirming_in_another_browser_verifies_but_asks_for_the_password(client: Client) -> None:
+    # The link alone must not sign anyone in: whoever holds it may not be the person who signed up.
+    _signup(client)
+    other = Client()
+    response = other.post(link_in_last_email("/accounts/confirm-email/"))
+    assert response["Location"] == "/accounts/login/"
+    assert "_auth_user_id" not in other.session
+    assert EmailAddress.objects.get(email="nadia@example.com").verified
+
+
 def test_an_unverified_user_cannot_sign_in_until_they_verify(client: Client) -> None:
     _signup(client)
     fresh = Client()

@@ -1,4 +1,5 @@
-"""A real person's path through the app, in Chromium: sign up, verify, sign in, switch to Spanish."""
+"""A real person's path through the app, in Chromium: sign up, confirm (which signs them in, in
+the same browser), land in the chat, switch to Spanish, sign out and back in."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def _sign_in(page: Page, email: str, password: str, shot: Callable[[str], Path] 
     if shot is not None:
         shot("sign-in")
     main.get_by_role("button", name="Sign In").click()
-    expect(page).to_have_url(re.compile(r"/$"))
+    # Signed-in people land in the chat.
+    expect(page).to_have_url(re.compile(r"/chat/$"))
 
 
 def _expect_spanish_shell(page: Page) -> None:
@@ -57,7 +59,7 @@ def _expect_spanish_shell(page: Page) -> None:
     expect(details.get_by_label("Idioma")).to_have_value("es")
 
 
-def test_sign_up_verify_sign_in_and_switch_to_spanish(
+def test_sign_up_confirm_land_in_the_chat_and_switch_to_spanish(
     page: Page, shot: Callable[[str], Path], page_problems: list[str]
 ) -> None:
     main = page.locator("main")
@@ -80,19 +82,18 @@ def test_sign_up_verify_sign_in_and_switch_to_spanish(
     assert user.display_name == NAME
     assert not user.emailaddress_set.get().verified
 
-    # Open the link from the message and confirm.
+    # Open the link from the message and confirm: in the browser that signed up, that signs in,
+    # with no second trip through the sign-in form, straight into the chat.
     page.goto(_confirmation_link())
     expect(main.get_by_role("heading", name="Confirm Email Address")).to_be_visible()
     expect(main).to_contain_text(EMAIL)
     shot("confirm-email")
     main.get_by_role("button", name="Confirm").click()
-    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    expect(page).to_have_url(re.compile(r"/chat/$"))
+    expect(page.locator("#chat-title")).to_be_visible()
+    expect(page.locator("#profile-button")).to_be_visible()
     assert user.emailaddress_set.get().verified
-
-    # Sign in with the email and password.
-    _sign_in(page, EMAIL, PASSWORD, shot)
-    expect(main.get_by_role("heading", level=1)).to_contain_text("Ada")
-    shot("signed-in-home")
+    shot("signed-in-chat")
 
     # The profile menu works by keyboard: Enter opens it, Escape closes it and gives focus back.
     details = page.locator("#profile-details")
@@ -135,6 +136,24 @@ def test_sign_up_verify_sign_in_and_switch_to_spanish(
     assert cookies.get("django_language") == "es"
     shot("signed-out-spanish")
 
+    # Signing in again also lands in the chat, in Spanish.
+    page.goto("/accounts/login/")
+    main.locator("input[name=login]").fill(EMAIL)
+    main.locator("input[name=password]").fill(PASSWORD)
+    shot("sign-in-spanish")
+    main.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/chat/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    shot("signed-in-chat-spanish")
+
+    # The sessions list names this browser in words, in Spanish, never by its raw User-Agent.
+    page.goto("/accounts/sessions/")
+    sessions = page.locator("main table")
+    expect(sessions).to_contain_text(re.compile(r"Chrome \d+ en Linux"))
+    expect(sessions).to_contain_text("Ordenador")
+    expect(sessions).not_to_contain_text("Mozilla/5.0")
+    shot("sessions-spanish")
+
     assert page_problems == []
 
 
@@ -156,15 +175,11 @@ def test_signed_in_home_fits_a_375px_phone(
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     overflows: list[str] = []
 
-    # Straight after signing in, with the "Successfully signed in as ..." message on the page.
+    # Signing in lands in the chat; the home page is one click (the brand) away.
     _sign_in(page, user.email, PASSWORD)
+    shot("chat-after-sign-in")
+    page.goto("/")
     expect(page.locator("main").get_by_role("heading", level=1)).to_contain_text("Grace")
-    shot("home-after-sign-in")
-    if (width := _scroll_width(page)) > PHONE["width"]:
-        overflows.append(f"home page after sign-in (with its message): scrollWidth={width}")
-
-    # The home page as it is on every later visit.
-    page.reload()
     expect(page.locator(".messages")).to_have_count(0)
     shot("home")
     if (width := _scroll_width(page)) > PHONE["width"]:

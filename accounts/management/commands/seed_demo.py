@@ -2,7 +2,9 @@
 
 The staff user has two-factor authentication on (the back office requires it), with a fixed
 TOTP secret so the demo can be signed into from any authenticator app. Running it again changes
-nothing but resetting the demo accounts to the logins it prints.
+nothing but resetting the demo accounts to the logins it prints: the password, the TOTP secret
+(which also repairs a database seeded with the old, undecodable one) and, when fewer than three
+are left or they can't be read, the recovery codes.
 """
 
 from __future__ import annotations
@@ -10,19 +12,21 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.mfa import UnreadableSecret, encrypt_secret
 from accounts.models import User
 
 DEMO_EMAIL = "demo@javari.local"
 DEMO_PASSWORD = "javari-demo-2026"
 STAFF_EMAIL = "staff@javari.local"
 STAFF_PASSWORD = "javari-staff-2026"
-# A demo secret, printed for anyone running the demo: never a real account's.
-STAFF_TOTP_SECRET = "JAVARIDEMOSTAFFTOTPSECRET234567AB"
+# A demo secret, printed for anyone running the demo: never a real account's. Base32 (A-Z, 2-7),
+# 32 characters = 20 bytes, the length authenticator apps expect and need no padding for.
+STAFF_TOTP_SECRET = "JAVARIDEMOSTAFFTOTPSECRET234567A"
+PRINTED_RECOVERY_CODES = 3
 
 
 class Command(BaseCommand):
@@ -32,10 +36,12 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         demo = self._user(DEMO_EMAIL, DEMO_PASSWORD, display_name="Demo User", staff=False)
         staff = self._user(STAFF_EMAIL, STAFF_PASSWORD, display_name="Javari Staff", staff=True)
-        if not Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists():
-            TOTP.activate(staff, STAFF_TOTP_SECRET)
-        recovery = RecoveryCodes.activate(staff)
-        codes = recovery.get_unused_codes()
+        Authenticator.objects.update_or_create(
+            user=staff,
+            type=Authenticator.Type.TOTP,
+            defaults={"data": {"secret": encrypt_secret(STAFF_TOTP_SECRET)}},
+        )
+        codes = self._recovery_codes(staff)
         site = settings.SITE_URL
         self.stdout.write(
             "\n".join(
@@ -45,7 +51,7 @@ class Command(BaseCommand):
                     f"  Demo login:  {demo.email} / {DEMO_PASSWORD}",
                     f"  Staff login: {staff.email} / {STAFF_PASSWORD}  (back office: {site}/admin/)",
                     f"    two-factor: add TOTP secret {STAFF_TOTP_SECRET} to an authenticator app,",
-                    f"    or use a recovery code: {', '.join(codes[:3])}",
+                    f"    or use a recovery code: {', '.join(codes[:PRINTED_RECOVERY_CODES])}",
                     "",
                 ]
             )
@@ -66,3 +72,15 @@ class Command(BaseCommand):
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
         return user
+
+    def _recovery_codes(self, staff: User) -> list[str]:
+        """The staff user's unused recovery codes, made anew when too few are left to print or
+        the stored ones can't be read."""
+        try:
+            codes = RecoveryCodes.activate(staff).get_unused_codes()
+        except UnreadableSecret:
+            codes = []
+        if len(codes) < PRINTED_RECOVERY_CODES:
+            Authenticator.objects.filter(user=staff, type=Authenticator.Type.RECOVERY_CODES).delete()
+            codes = RecoveryCodes.activate(staff).get_unused_codes()
+        return codes
