@@ -237,10 +237,17 @@ def test_with_no_credits_the_reason_and_a_top_up_link_show(browser, asgi_url, pr
     error = page.locator("#chat-error")
     expect(error).to_be_visible()
     expect(error).to_contain_text("enough credits")
-    expect(error.get_by_role("link", name="Top up credits")).to_be_visible()
+    top_up = error.get_by_role("link", name="Top up credits")
+    expect(top_up).to_be_visible()
     expect(box).to_have_value("Hello?")
     assert not Message.objects.exists()
+    assert not Conversation.objects.exists()
     _shot(page, "no-credits")
+    # The top-up opens over the conversation, whose unsent text stays.
+    top_up.click()
+    expect(page.locator("#modal")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/chat/$"))
+    _shot(page, "no-credits-top-up")
     # The browser logs the 402 as a failed resource; nothing else may go wrong.
     assert [p for p in problems if "402" not in p] == []
     context.close()
