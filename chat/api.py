@@ -2,9 +2,13 @@
 
 ``POST …/{id}/messages/`` answers the finished reply as JSON (201), or streams it as server-sent
 events (the events of chat/events.py) when the request sends ``Accept: text/event-stream`` or
-``"stream": true``. Refusals use one shape, ``{"error": code, "detail": reason}``: 400 for a bad
-message or model, 402 for too few credits or the spending cap, 404 for a conversation that is not
-the caller's, 409 while a reply is still being written.
+``"stream": true``. ``POST /api/v1/conversations/`` with a ``content`` starts a conversation with
+that first message and answers the same way; the conversation is written with the message, so a
+refused first message leaves no conversation behind. Refusals use one shape, ``{"error": code,
+"detail": reason}``, plus ``fix_url`` and ``fix_label`` when the fix is on a page of the site (a
+top-up, the spending cap): 400 for a bad message or model, 402 for too few credits or the
+spending cap, 404 for a conversation that is not the caller's, 409 while a reply is still being
+written.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import services
-from chat.errors import ChatError
+from chat.errors import ChatError, refusal_body, refusal_status
 from chat.events import encode, event_stream_response, reply_events
 from chat.models import Conversation, Message
 from chat.serializers import (
@@ -43,10 +47,9 @@ def not_found() -> Response:
     )
 
 
-def refusal(error: ChatError | CreditsError) -> Response:
-    if isinstance(error, CreditsError):
-        return Response({"error": error.code, "detail": str(error)}, status=status.HTTP_402_PAYMENT_REQUIRED)
-    return Response({"error": error.code, "detail": str(error)}, status=error.status)
+def refusal(request: Request, error: ChatError | CreditsError) -> Response:
+    body = refusal_body(error, user=request.user, build_url=request.build_absolute_uri)
+    return Response(body, status=refusal_status(error))
 
 
 class EventStreamRenderer(BaseRenderer):
@@ -69,9 +72,11 @@ class ConversationPagination(LimitOffsetPagination):
 
 
 class ConversationListView(APIView):
-    """GET: the caller's conversations, most recent first (``?q=`` searches titles). POST: a new one."""
+    """GET: the caller's conversations, most recent first (``?q=`` searches titles). POST: a new one,
+    empty, or with its first message (``content``) and the reply, as ``…/{id}/messages/`` answers."""
 
     permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
 
     def get(self, request: Request) -> Response:
         conversations = services.conversations_for(request.user, query=request.query_params.get("q", ""))
@@ -79,17 +84,19 @@ class ConversationListView(APIView):
         page = paginator.paginate_queryset(conversations.select_related("model"), request, view=self)
         return paginator.get_paginated_response(ConversationSerializer(page, many=True).data)
 
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> Response | HttpResponse:
         serializer = NewConversationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data: dict[str, Any] = serializer.validated_data
+        if "content" in data:
+            # The conversation is written with its first message, or not at all.
+            return _reply(request, None, data)
         try:
-            conversation = services.start_conversation(
-                user=request.user, model_id=serializer.validated_data.get("model")
-            )
+            conversation = services.start_conversation(user=request.user, model_id=data.get("model"))
         except ChatError as exc:
-            return refusal(exc)
-        if serializer.validated_data.get("title"):
-            services.rename_conversation(conversation=conversation, title=serializer.validated_data["title"])
+            return refusal(request, exc)
+        if data.get("title"):
+            services.rename_conversation(conversation=conversation, title=data["title"])
         return Response(ConversationSerializer(conversation).data, status=status.HTTP_201_CREATED)
 
 
@@ -137,30 +144,36 @@ class MessageCreateView(APIView):
             except Http404:
                 return not_found()
             raise ValidationError(serializer.errors)
-        data: dict[str, Any] = serializer.validated_data
-        try:
-            # Checks the conversation is the caller's (404) in the query that locks it.
-            prepared = services.prepare_reply(
-                user=request.user,
-                conversation=conversation_id,
-                content=data["content"],
-                model_id=data.get("model"),
-            )
-        except Http404:
-            return not_found()
-        except (ChatError, CreditsError) as exc:
-            return refusal(exc)
-        if _wants_stream(request, data["stream"]):
-            return event_stream_response(
-                reply_events(prepared, user_text=services.clean_message(data["content"]))
-            )
-        # The whole reply: this request waits for it (the SSE form frees the worker meanwhile).
-        outcome = async_to_sync(_run_to_end)(prepared)
-        reply = Message.objects.select_related("model").get(pk=outcome.reply_id)
-        body = {
-            "conversation": prepared.conversation_id,
-            "user_message": prepared.user_message_id,
-            "reply": MessageSerializer(reply).data,
-            "balance": outcome.balance,
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _reply(request, conversation_id, serializer.validated_data)
+
+
+def _reply(request: Request, conversation_id: str | None, data: dict[str, Any]) -> Response | HttpResponse:
+    """Send ``data["content"]`` to the conversation (None: a new one) and answer the reply."""
+    try:
+        # Checks the conversation is the caller's (404) in the query that locks it.
+        prepared = services.prepare_reply(
+            user=request.user,
+            conversation=conversation_id,
+            content=data.get("content"),
+            model_id=data.get("model"),
+        )
+    except Http404:
+        return not_found()
+    except (ChatError, CreditsError) as exc:
+        return refusal(request, exc)
+    if conversation_id is None and data.get("title"):
+        conversation = services.get_conversation(request.user, prepared.conversation_id)
+        services.rename_conversation(conversation=conversation, title=data["title"])
+    if _wants_stream(request, data.get("stream", False)):
+        user_text = services.clean_message(data["content"])
+        return event_stream_response(reply_events(prepared, user_text=user_text))
+    # The whole reply: this request waits for it (the SSE form frees the worker meanwhile).
+    outcome = async_to_sync(_run_to_end)(prepared)
+    reply = Message.objects.select_related("model").get(pk=outcome.reply_id)
+    body = {
+        "conversation": prepared.conversation_id,
+        "user_message": prepared.user_message_id,
+        "reply": MessageSerializer(reply).data,
+        "balance": outcome.balance,
+    }
+    return Response(body, status=status.HTTP_201_CREATED)

@@ -3,7 +3,8 @@
 Events, each ``event: <name>`` with one line of JSON ``data``:
 
 - ``start``: ``{"conversation": id, "reply": id, "user_message": {"id", "html"} | null, "title",
-  "model"}``
+  "model"}``; for a conversation the chat page started with this message, also ``url``,
+  ``title_html``, ``delete_html`` and ``list_item_html`` (the page's parts for it)
 - ``token``: ``{"t": "<text>"}``, one per piece the model streams
 - ``done``: ``{"reply": id, "status": "complete"|"stopped"|"failed", "content", "html",
   "artifacts", "prompt_tokens", "completion_tokens", "credits_charged", "balance",
@@ -47,10 +48,14 @@ def outcome_data(outcome: services.Outcome) -> dict[str, Any]:
     }
 
 
-async def reply_events(prepared: services.PreparedReply, *, user_text: str | None) -> AsyncIterator[str]:
+async def reply_events(
+    prepared: services.PreparedReply, *, user_text: str | None, extra: dict[str, Any] | None = None
+) -> AsyncIterator[str]:
+    """The reply's events; ``extra`` joins the ``start`` event (the page's parts for a new conversation)."""
     yield encode(
         "start",
         {
+            **(extra or {}),
             "conversation": prepared.conversation_id,
             "reply": prepared.reply_id,
             "user_message": (

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from encrypted_model_fields.fields import EncryptedCharField
 
+from javari.text import truncate_graphemes
+
 
 class ChatModel(models.Model):
     """A model people may pick, at a price per 1,000 prompt and completion tokens.
@@ -170,4 +172,4 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.role}: {self.content[:40]}"
+        return f"{self.role}: {truncate_graphemes(self.content, 40)}"

@@ -50,6 +50,9 @@ class ConversationDetailSerializer(ConversationSerializer):
 class NewConversationSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=120, required=False, allow_blank=True)
     model = serializers.IntegerField(required=False, allow_null=True)
+    # With a first message the conversation starts with it (and its reply), or is not written.
+    content = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    stream = serializers.BooleanField(required=False, default=False)
 
 
 class NewMessageSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ app_name = "chat"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("new/", views.new, name="new"),
+    path("messages/", views.start, name="start"),
     path("<uuid:conversation_id>/", views.conversation, name="conversation"),
     path("<uuid:conversation_id>/messages/", views.send, name="send"),
     path("<uuid:conversation_id>/regenerate/", views.regenerate, name="regenerate"),

@@ -18,14 +18,17 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from chat import services
-from chat.errors import ChatError
+from chat.errors import ChatError, refusal_body, refusal_status
 from chat.events import event_stream_response, reply_events
 from chat.models import Conversation
 from credits.errors import CreditsError
@@ -35,12 +38,10 @@ from preferences.services import get_preferences
 CONVERSATION_LIST_LIMIT = 100
 
 
-def error_response(error: ChatError | CreditsError) -> JsonResponse:
-    """A refused message: the status, a stable code and the reason (with a top-up link for credits)."""
-    if isinstance(error, CreditsError):
-        body = {"error": error.code, "detail": str(error), "top_up_url": reverse("credits:top_up")}
-        return JsonResponse(body, status=402)
-    return JsonResponse({"error": error.code, "detail": str(error)}, status=error.status)
+def error_response(error: ChatError | CreditsError, user: Any) -> JsonResponse:
+    """A refused message: the status, a stable code, the reason and, when the fix is on another
+    page (a top-up, the spending cap), ``fix_url`` and ``fix_label`` for the page's link."""
+    return JsonResponse(refusal_body(error, user=user), status=refusal_status(error))
 
 
 def _async_login_required(view):
@@ -112,34 +113,27 @@ def conversation(request: HttpRequest, conversation_id: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def new(request: HttpRequest) -> HttpResponse:
-    """Start a conversation; JSON for the page's script, a redirect for a plain form."""
-    try:
-        conversation = services.start_conversation(user=request.user, model_id=request.POST.get("model"))
-    except ChatError as exc:
-        return error_response(exc)
-    url = reverse("chat:conversation", args=[conversation.pk])
-    if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"id": conversation.pk, "url": url}, status=201)
-    return redirect(url)
-
-
-@require_POST
-@login_required
 def rename(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    """Rename; for htmx the new title, the list's entry (out of band) and the tab's title at once."""
     conversation = services.get_conversation(request.user, conversation_id)
     try:
         services.rename_conversation(conversation=conversation, title=request.POST.get("title", ""))
     except ValidationError as exc:
+        if request.htmx:
+            # htmx swaps no 4xx answer: the form comes back open, with the reason, nothing saved.
+            conversation.refresh_from_db()
+            context = {"conversation": conversation, "rename_error": " ".join(exc.messages)}
+            return render(request, "chat/_title.html", context)
         return JsonResponse({"error": "invalid_title", "detail": " ".join(exc.messages)}, status=400)
     if request.htmx:
-        return render(request, "chat/_title.html", {"conversation": conversation})
+        return render(request, "chat/_renamed.html", {"conversation": conversation, "item": conversation})
     return redirect("chat:conversation", conversation.pk)
 
 
 @require_POST
 @login_required
 def delete(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    """Delete; the page (htmx) goes to a new chat, where the list no longer has it."""
     conversation = services.get_conversation(request.user, conversation_id)
     services.delete_conversation(conversation=conversation)
     if request.htmx:
@@ -156,14 +150,30 @@ def change_model(request: HttpRequest, conversation_id: str) -> HttpResponse:
     try:
         services.change_model(conversation=conversation, model_id=request.POST.get("model"))
     except ChatError as exc:
-        return error_response(exc)
+        return error_response(exc, request.user)
     return JsonResponse({"model": conversation.model_id})
 
 
 # --- Streaming ------------------------------------------------------------------------------------
 
 
-async def _stream(request: HttpRequest, user: Any, conversation_id: str, *, regenerate: bool) -> HttpResponse:
+def _new_conversation_html(request: HttpRequest, prepared: services.PreparedReply) -> dict[str, str]:
+    """The parts of the page a conversation started by this message brings: its title with Rename,
+    its Delete button and its entry in the list, rendered here as on a page load (no query: the
+    stream's start must not wait for the database)."""
+    conversation = Conversation(pk=prepared.conversation_id, title=prepared.title, updated_at=timezone.now())
+    context = {"conversation": conversation, "item": conversation, "csrf_token": get_token(request)}
+    return {
+        "url": reverse("chat:conversation", args=[conversation.pk]),
+        "title_html": render_to_string("chat/_title.html", context),
+        "delete_html": render_to_string("chat/_delete.html", context),
+        "list_item_html": render_to_string("chat/_conversation_item.html", context),
+    }
+
+
+async def _stream(
+    request: HttpRequest, user: Any, conversation_id: str | None, *, regenerate: bool
+) -> HttpResponse:
     text = None if regenerate else request.POST.get("content", "")
     try:
         prepared = await sync_to_async(services.prepare_reply)(
@@ -176,9 +186,20 @@ async def _stream(request: HttpRequest, user: Any, conversation_id: str, *, rege
     except Http404:
         return JsonResponse({"error": "not_found", "detail": _("No such conversation.")}, status=404)
     except (ChatError, CreditsError) as exc:
-        return error_response(exc)
+        return error_response(exc, user)
     user_text = None if regenerate else services.clean_message(text)
-    return event_stream_response(reply_events(prepared, user_text=user_text))
+    extra = _new_conversation_html(request, prepared) if conversation_id is None else None
+    return event_stream_response(reply_events(prepared, user_text=user_text, extra=extra))
+
+
+@require_POST
+@_async_login_required
+async def start(request: HttpRequest, user: Any) -> HttpResponse:
+    """Start a conversation with its first message; the reply streams back as server-sent events.
+
+    The conversation is written with the message, so a refused first message leaves none behind.
+    The ``start`` event also carries the new conversation's address and its page parts."""
+    return await _stream(request, user, None, regenerate=False)
 
 
 @require_POST

@@ -9,13 +9,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from chat.errors import ModelNotAllowed, NoModelAvailable
 from chat.models import ChatModel, Conversation
+from javari.text import plain_text, truncate_graphemes
 
+# A title made from a first message: at most this many characters as a reader counts them
+# (grapheme clusters), and never more code points than the column holds.
 TITLE_MAX_CHARS = 60
 
 
@@ -69,13 +71,22 @@ def get_conversation(user: User, conversation_id: UUID | str) -> Conversation:
 
 
 def title_from(text: str) -> str:
-    """A title from a first message: its first line, spaces collapsed, cut at a word."""
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    return Truncator(re.sub(r"\s+", " ", first_line).strip()).chars(TITLE_MAX_CHARS)
+    """A title from a first message: the first line of what it reads as (its Markdown's text, not
+    its syntax), spaces collapsed, cut between words and never inside a character."""
+    first_line = next((line for line in plain_text(text).splitlines() if line.strip()), "")
+    return truncate_graphemes(
+        re.sub(r"\s+", " ", first_line).strip(),
+        TITLE_MAX_CHARS,
+        max_length=Conversation._meta.get_field("title").max_length,
+        at_word=True,
+    )
 
 
 def start_conversation(*, user: User, model_id: object = None) -> Conversation:
-    """A new, empty conversation (titled by its first message), on the picked model or the default."""
+    """A new, empty conversation (titled by its first message), on the picked model or the default.
+
+    For the API's explicit create. A conversation started by its first message is made by
+    ``prepare_reply`` in the message's transaction, so a refused first message leaves none behind."""
     model = pick_model(model_id) if model_id not in (None, "") else default_model()
     conversation = Conversation(user=user, model=model)
     conversation.full_clean()

@@ -40,7 +40,7 @@ from accounts.models import User
 from chat.errors import EmptyMessage, MessageTooLong, NothingToRegenerate, ReplyInProgress
 from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
 from chat.services import llm
-from chat.services.conversations import model_for, pick_model, title_from
+from chat.services.conversations import default_model, model_for, pick_model, title_from
 from chat.services.prompt import build_prompt
 from credits import services as credits
 from credits.models import Reservation
@@ -138,7 +138,7 @@ def _history(messages: list[Message]) -> list[tuple[str, str]]:
 def prepare_reply(
     *,
     user: User,
-    conversation: Conversation | UUID | str,
+    conversation: Conversation | UUID | str | None,
     content: object = None,
     model_id: object = None,
     regenerate: bool = False,
@@ -146,24 +146,35 @@ def prepare_reply(
     """Record the person's message (or drop the last reply to regenerate it) and reserve credits.
 
     ``conversation`` is one of the person's conversations or its id: Http404 for any other (checked
-    first, so a bad message to someone else's conversation is still a 404). Raises a ChatError or a
-    credits error, having written nothing.
+    first, so a bad message to someone else's conversation is still a 404). ``None`` starts a new
+    conversation with this first message, in the same transaction. Raises a ChatError or a credits
+    error, having written nothing: a refused first message leaves no empty conversation behind.
     """
     conversation_id = conversation.pk if isinstance(conversation, Conversation) else conversation
     system_prompt = compose_system_prompt(user=user)
     try:
         with transaction.atomic(durable=not connection.in_atomic_block):
-            # The conversation and its model in one query (this is on the way to the first token);
-            # only the conversation's row is locked.
-            conversation = get_object_or_404(
-                Conversation.objects.select_related("model").select_for_update(of=("self",)),
-                pk=conversation_id,
-                user=user,
-            )
-            text = None if regenerate else clean_message(content)
-            model = pick_model(model_id) if model_id not in (None, "") else model_for(conversation)
-            # The whole history in one query: the last message decides what may happen next.
-            messages = list(conversation.messages.order_by("created_at"))
+            if conversation_id is None:
+                if regenerate:
+                    raise NothingToRegenerate()
+                text = clean_message(content)
+                model = pick_model(model_id) if model_id not in (None, "") else default_model()
+                conversation = Conversation(user=user, model=model)
+                conversation.full_clean()
+                conversation.save()
+                messages: list[Message] = []
+            else:
+                # The conversation and its model in one query (this is on the way to the first
+                # token); only the conversation's row is locked.
+                conversation = get_object_or_404(
+                    Conversation.objects.select_related("model").select_for_update(of=("self",)),
+                    pk=conversation_id,
+                    user=user,
+                )
+                text = None if regenerate else clean_message(content)
+                model = pick_model(model_id) if model_id not in (None, "") else model_for(conversation)
+                # The whole history in one query: the last message decides what may happen next.
+                messages = list(conversation.messages.order_by("created_at"))
             last = messages[-1] if messages else None
             if last is not None and last.status == MessageStatus.STREAMING:
                 if last.created_at > timezone.now() - ABANDONED_AFTER:

@@ -166,3 +166,78 @@ def test_a_refusal_to_a_caller_asking_for_events_is_one_error_event(api, alice, 
     assert sse_events(response.content) == [
         ("error", {"error": "empty_message", "detail": "Write a message first."})
     ]
+
+
+def test_a_conversation_can_start_with_its_first_message(api, alice, local_model):
+    response = api.post(
+        "/api/v1/conversations/", {"content": "**Release** notes, please", "title": "Notes"}, format="json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    conversation = Conversation.objects.get(user=alice)
+    assert body["conversation"] == str(conversation.pk)
+    assert body["reply"]["status"] == MessageStatus.COMPLETE
+    assert conversation.title == "Notes"
+    assert conversation.messages.count() == 2
+    streamed = api.post("/api/v1/conversations/", {"content": "Again", "stream": True}, format="json")
+    events = sse_events(read_stream(streamed))
+    assert events[0][0] == "start"
+    assert Conversation.objects.get(pk=events[0][1]["conversation"]).title == "Again"
+    assert events[-1][0] == "done"
+
+
+@pytest.mark.parametrize(
+    ("setup", "status", "code"),
+    [
+        ("empty", 400, "empty_message"),
+        ("credits", 402, "insufficient_credits"),
+        ("cap", 402, "spending_cap_reached"),
+        ("model", 400, "model_not_allowed"),
+    ],
+)
+def test_a_refused_first_message_leaves_no_conversation(api, alice, local_model, setup, status, code):
+    payload = {"content": "Hi"}
+    if setup == "empty":
+        payload["content"] = " "
+    elif setup == "credits":
+        balance = credits.get_account(alice).balance
+        credits.debit(user=alice, action_type="chat", amount=balance, idempotency_key="all")
+    elif setup == "cap":
+        credits.debit(user=alice, action_type="chat", amount=1, idempotency_key="spent")
+        credits.set_monthly_cap(user=alice, cap=1)
+    else:
+        payload["model"] = ChatModel.objects.create(name="Retired", is_active=False).pk
+    response = api.post("/api/v1/conversations/", payload, format="json")
+    assert response.status_code == status
+    assert response.json()["error"] == code
+    assert not Conversation.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_refusals_name_the_page_that_fixes_them(api, alice, local_model):
+    conversation = services.start_conversation(user=alice)
+    credits.debit(user=alice, action_type="chat", amount=1, idempotency_key="spent")
+    credits.set_monthly_cap(user=alice, cap=1)
+    url = f"/api/v1/conversations/{conversation.pk}/messages/"
+    body = api.post(url, {"content": "Hi"}, format="json").json()
+    assert body["fix_url"] == "http://testserver/settings/usage/#spending-cap"
+    assert body["fix_label"] == "Raise the cap"
+    credits.set_monthly_cap(user=alice, cap=None)
+    balance = credits.get_account(alice).balance
+    credits.debit(user=alice, action_type="chat", amount=balance, idempotency_key="all")
+    body = api.post(url, {"content": "Hi"}, format="json").json()
+    assert body["error"] == "insufficient_credits"
+    assert body["fix_url"] == "http://testserver/credits/top-up/"
+    assert "fix_url" not in api.post(url, {"content": ""}, format="json").json()
+
+
+def test_starting_with_a_message_touches_only_the_callers_own(api, alice, charlie, local_model):
+    _key, secret = create_api_key(user=charlie, name="Charlie's")
+    theirs = APIClient()
+    theirs.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    mine = services.start_conversation(user=alice)
+    response = theirs.post("/api/v1/conversations/", {"content": "Hi"}, format="json")
+    assert response.status_code == 201
+    assert Conversation.objects.get(pk=response.json()["conversation"]).user == charlie
+    assert not mine.messages.exists()
+    assert APIClient().post("/api/v1/conversations/", {"content": "Hi"}, format="json").status_code == 401

@@ -7,7 +7,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from chat import services
-from chat.errors import EmptyMessage, MessageTooLong, ModelNotAllowed, NoModelAvailable, TooLongForModel
+from chat.errors import (
+    ChatError,
+    EmptyMessage,
+    MessageTooLong,
+    ModelNotAllowed,
+    NoModelAvailable,
+    TooLongForModel,
+)
 from chat.models import ChatModel, Conversation, MessageStatus
 from chat.services import llm
 from chat.services.prompt import build_prompt, estimate_tokens
@@ -20,6 +27,69 @@ def test_title_is_the_first_line_cut_at_a_word():
     title = services.title_from(long)
     assert len(title) <= services.conversations.TITLE_MAX_CHARS
     assert title.endswith("…")
+
+
+def test_a_title_is_the_messages_text_not_its_markdown():
+    title = services.title_from("**Deploy** to [Vercel](https://vercel.com) with `npm`")
+    assert title == "Deploy to Vercel with npm"
+    assert services.title_from("# Heading\n\nBody") == "Heading"
+    assert services.title_from("```bash\nls -la\n```") == "ls -la"
+    assert services.title_from("![diagram](https://example.com/d.png) explained") == "diagram explained"
+
+
+@pytest.mark.parametrize("character", ["🇪🇸", "👨\u200d👩\u200d👧\u200d👦", "e\u0301"])
+def test_a_title_never_ends_in_half_a_character(character):
+    # The character straddles the old 60-code-point cut.
+    title = services.title_from("x" * 58 + character * 3)
+    assert title.removesuffix("…").endswith(character)
+    assert title.removesuffix("…").replace(character, "") == "x" * 58
+
+
+def test_a_title_of_many_emoji_fits_its_column(db, alice, local_model):
+    families = "👨\u200d👩\u200d👧\u200d👦" * 60
+    title = services.title_from(families)
+    assert len(title) <= Conversation._meta.get_field("title").max_length
+    prepared = services.prepare_reply(user=alice, conversation=None, content=families)
+    assert Conversation.objects.get(pk=prepared.conversation_id).title == title
+
+
+def test_a_first_message_writes_its_conversation_with_it(db, alice, local_model):
+    prepared = services.prepare_reply(user=alice, conversation=None, content="Hello there")
+    conversation = Conversation.objects.get(pk=prepared.conversation_id)
+    assert conversation.user == alice
+    assert conversation.model == local_model
+    assert conversation.title == "Hello there"
+    assert list(conversation.messages.values_list("role", flat=True)) == ["user", "assistant"]
+
+
+@pytest.mark.parametrize("refusal", ["empty", "too_long_for_model", "credits", "cap", "model", "regenerate"])
+def test_a_refused_first_message_writes_nothing(db, alice, local_model, refusal):
+    from credits import services as credits
+    from credits.errors import CreditsError
+    from credits.models import LedgerEntry, Reservation
+
+    content, kwargs = "Hi", {}
+    if refusal == "empty":
+        content = "  "
+    elif refusal == "too_long_for_model":
+        local_model.context_window = local_model.max_output_tokens + 1
+        local_model.save()
+    elif refusal == "credits":
+        balance = credits.get_account(alice).balance
+        credits.debit(user=alice, action_type="chat", amount=balance, idempotency_key="all")
+    elif refusal == "cap":
+        credits.debit(user=alice, action_type="chat", amount=1, idempotency_key="spent")
+        credits.set_monthly_cap(user=alice, cap=1)
+    elif refusal == "model":
+        kwargs["model_id"] = ChatModel.objects.create(name="Retired", is_active=False).pk
+    elif refusal == "regenerate":
+        kwargs["regenerate"] = True
+    entries = LedgerEntry.objects.count()
+    with pytest.raises((CreditsError, ChatError)):
+        services.prepare_reply(user=alice, conversation=None, content=content, **kwargs)
+    assert not Conversation.objects.exists()
+    assert LedgerEntry.objects.count() == entries
+    assert not Reservation.objects.exists()
 
 
 def test_a_message_is_trimmed_and_checked(settings):

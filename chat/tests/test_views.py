@@ -93,23 +93,77 @@ def test_the_side_panel_starts_as_the_person_prefers(alice_client, alice, conver
     assert 'data-sidebar-default="open"' in alice_client.get(f"/chat/{conversation.pk}/").content.decode()
 
 
-def test_new_answers_json_to_the_script_and_redirects_a_form(alice_client, alice, local_model):
-    response = alice_client.post("/chat/new/", headers={"Accept": "application/json"})
-    assert response.status_code == 201
-    conversation = Conversation.objects.get(pk=response.json()["id"])
-    assert conversation.user == alice
+def test_a_first_message_starts_the_conversation_and_brings_its_page_parts(alice_client, alice, local_model):
+    response = alice_client.post("/chat/messages/", {"content": "Plan **a trip** to [Lisbon](https://x.y)"})
+    assert response["Content-Type"].startswith("text/event-stream")
+    events = sse_events(read_stream(response))
+    start = events[0][1]
+    conversation = Conversation.objects.get(user=alice)
     assert conversation.model == local_model
-    assert response.json()["url"] == f"/chat/{conversation.pk}/"
-    response = alice_client.post("/chat/new/")
-    assert response.status_code == 302
+    assert conversation.title == "Plan a trip to Lisbon"
+    assert start["conversation"] == str(conversation.pk)
+    assert start["url"] == f"/chat/{conversation.pk}/"
+    # The page's parts for it, as a page load renders them: Rename, Delete and the list's entry.
+    assert f'hx-post="/chat/{conversation.pk}/rename/"' in start["title_html"]
+    assert "Plan a trip to Lisbon" in start["title_html"]
+    assert 'name="csrfmiddlewaretoken"' in start["title_html"]
+    assert f'hx-post="/chat/{conversation.pk}/delete/"' in start["delete_html"]
+    assert "hx-confirm=" in start["delete_html"]
+    assert f'id="conversation-{conversation.pk}"' in start["list_item_html"]
+    assert 'aria-current="page"' in start["list_item_html"]
+    assert events[-1][0] == "done"
+    assert conversation.messages.count() == 2
+    # A message to an existing conversation brings none of them.
+    response = alice_client.post(f"/chat/{conversation.pk}/messages/", {"content": "More"})
+    more = sse_events(read_stream(response))
+    assert "url" not in more[0][1]
+    assert "title_html" not in more[0][1]
 
 
-def test_new_refuses_a_model_people_may_not_pick(alice_client, local_model):
+def test_a_refused_first_message_leaves_no_conversation(alice_client, alice, local_model):
     retired = ChatModel.objects.create(name="Retired", is_active=False)
-    response = alice_client.post("/chat/new/", {"model": retired.pk}, headers={"Accept": "application/json"})
+    response = alice_client.post("/chat/messages/", {"content": "Hi", "model": retired.pk})
     assert response.status_code == 400
     assert response.json()["error"] == "model_not_allowed"
+    for content in ("", "x" * 16_001):
+        assert alice_client.post("/chat/messages/", {"content": content}).status_code == 400
+    credits.debit(
+        user=alice, action_type="chat", amount=credits.get_account(alice).balance, idempotency_key="all"
+    )
+    response = alice_client.post("/chat/messages/", {"content": "Hi"})
+    assert response.status_code == 402
+    assert response.json()["fix_url"] == reverse("credits:top_up")
     assert not Conversation.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_a_first_message_past_the_spending_cap_leaves_nothing_and_links_to_the_cap(
+    alice_client, alice, local_model
+):
+    credits.debit(user=alice, action_type="chat", amount=1, idempotency_key="spent")
+    credits.set_monthly_cap(user=alice, cap=1)
+    entries = LedgerEntry.objects.count()
+    response = alice_client.post("/chat/messages/", {"content": "Hi"})
+    assert response.status_code == 402
+    body = response.json()
+    assert body["error"] == "spending_cap_reached"
+    assert "cap" in body["detail"]
+    # The fix is the cap's own setting, not a top-up: more credits would not get past a cap.
+    assert body["fix_url"] == reverse("credits:usage") + "#spending-cap"
+    assert body["fix_label"] == "Raise the cap"
+    assert not Conversation.objects.exists()
+    assert LedgerEntry.objects.count() == entries
+
+
+def test_starting_a_conversation_needs_a_sign_in_and_writes_only_ones_own(client, charlie, conversation):
+    response = client.post("/chat/messages/", {"content": "Hi"})
+    assert response.status_code == 401
+    assert Conversation.objects.count() == 1
+    client.force_login(charlie)
+    events = sse_events(read_stream(client.post("/chat/messages/", {"content": "Mine"})))
+    assert events[-1][0] == "done"
+    assert Conversation.objects.get(pk=events[0][1]["conversation"]).user == charlie
+    assert not conversation.messages.exists()
 
 
 @pytest.mark.parametrize(
@@ -146,9 +200,42 @@ def test_too_few_credits_is_a_402_with_a_top_up_link(alice_client, alice, conver
     body = response.json()
     assert body["error"] == "insufficient_credits"
     assert "Top up" in body["detail"]
-    assert body["top_up_url"] == reverse("credits:top_up")
+    assert body["fix_url"] == reverse("credits:top_up")
+    assert body["fix_label"] == "Top up credits"
     assert not conversation.messages.exists()
     assert LedgerEntry.objects.count() == entries
+
+
+def test_the_spending_cap_refusal_links_to_the_cap_setting(alice_client, alice, conversation):
+    credits.debit(user=alice, action_type="chat", amount=1, idempotency_key="spent")
+    credits.set_monthly_cap(user=alice, cap=1)
+    response = alice_client.post(f"/chat/{conversation.pk}/messages/", {"content": "Hi"})
+    assert response.status_code == 402
+    assert response.json()["error"] == "spending_cap_reached"
+    assert response.json()["fix_url"] == reverse("credits:usage") + "#spending-cap"
+    assert not conversation.messages.exists()
+    # The link leads to the cap's form.
+    usage = alice_client.get(reverse("credits:usage")).content.decode()
+    assert 'id="spending-cap"' in usage
+    assert reverse("credits:set_cap") in usage
+
+
+def test_refusals_fixed_where_they_are_shown_name_no_page(alice_client, conversation):
+    response = alice_client.post(f"/chat/{conversation.pk}/messages/", {"content": " "})
+    assert response.status_code == 400
+    assert "fix_url" not in response.json()
+
+
+def test_with_no_model_staff_get_the_fix_and_others_only_the_reason(client, alice, staff, conversation):
+    ChatModel.objects.update(is_active=False)
+    client.force_login(alice)
+    body = client.post("/chat/messages/", {"content": "Hi"}).json()
+    assert body["error"] == "no_model_available"
+    assert "fix_url" not in body
+    client.force_login(staff)
+    body = client.post("/chat/messages/", {"content": "Hi"}).json()
+    assert body["fix_url"] == reverse("admin:chat_chatmodel_changelist")
+    assert not Conversation.objects.exclude(pk=conversation.pk).exists()
 
 
 def test_another_persons_conversation_does_not_exist_for_you(client, charlie, conversation):
@@ -183,11 +270,8 @@ def test_stop_says_when_the_reply_is_already_finished(alice_client, alice, conve
 
 
 def test_rename_and_delete(alice_client, conversation):
-    response = alice_client.post(
-        f"/chat/{conversation.pk}/rename/", {"title": "  Trip   planning "}, headers={"HX-Request": "true"}
-    )
-    assert response.status_code == 200
-    assert "Trip planning" in response.content.decode()
+    response = alice_client.post(f"/chat/{conversation.pk}/rename/", {"title": "  Trip   planning "})
+    assert response.status_code == 302
     conversation.refresh_from_db()
     assert conversation.title == "Trip planning"
     response = alice_client.post(f"/chat/{conversation.pk}/rename/", {"title": "   "})
@@ -197,6 +281,45 @@ def test_rename_and_delete(alice_client, conversation):
     assert response.status_code == 302
     assert response["Location"] == "/chat/"
     assert not Conversation.objects.filter(pk=conversation.pk).exists()
+
+
+def test_an_htmx_rename_answers_the_title_the_list_entry_and_the_tab_title(alice_client, conversation):
+    response = alice_client.post(
+        f"/chat/{conversation.pk}/rename/", {"title": "Trip <planning>"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    # htmx sets the tab's title from a <title> at the root of the answer.
+    assert html.lstrip().startswith("<title>Trip &lt;planning&gt; · Javari AI</title>")
+    assert 'id="chat-title-wrap"' in html
+    assert f'<li id="conversation-{conversation.pk}" hx-swap-oob="true">' in html
+    assert html.count("Trip &lt;planning&gt;") == 4  # tab, heading, rename field, list entry
+
+
+def test_an_htmx_rename_to_nothing_shows_the_reason_in_the_form(alice_client, conversation):
+    services.rename_conversation(conversation=conversation, title="Kept")
+    response = alice_client.post(
+        f"/chat/{conversation.pk}/rename/", {"title": "  "}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert 'role="alert"' in html
+    assert "Give the conversation a title." in html
+    assert '<details class="chat-rename" open>' in html
+    conversation.refresh_from_db()
+    assert conversation.title == "Kept"
+
+
+def test_an_htmx_delete_sends_the_page_to_a_new_chat(alice_client, conversation):
+    response = alice_client.post(f"/chat/{conversation.pk}/delete/", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/chat/"
+    assert not Conversation.objects.filter(pk=conversation.pk).exists()
+
+
+def test_the_delete_button_confirms_without_inline_script(alice_client, conversation):
+    page = alice_client.get(f"/chat/{conversation.pk}/").content.decode()
+    assert "hx-confirm=" in page
+    assert "onsubmit" not in page
 
 
 def test_regenerate_streams_a_new_reply_for_the_last_message(alice_client, alice, conversation):

@@ -1,9 +1,17 @@
 // The chat page: send a message, read the reply as it streams (server-sent events over a POST),
 // stop it, regenerate or retry it, and tell the credits bar and the side panel when it ends.
 //
-// The server's events (chat/events.py): "start" {reply, user_message, title}, "token" {t},
-// "done" {status, html, artifacts, balance, error, ...}. A refusal before the stream (an empty
-// message, too few credits) is JSON with a 4xx status: {error, detail, top_up_url?}.
+// The server's events (chat/events.py): "start" {reply, user_message, title, and for a conversation
+// this message started: url, title_html, delete_html, list_item_html}, "token" {t}, "done" {status,
+// html, artifacts, balance, error, ...}. A refusal before the stream (an empty message, too few
+// credits, the spending cap) is JSON with a 4xx status: {error, detail, fix_url?, fix_label?}.
+//
+// A new conversation's first message goes to data-start-url: the server writes the conversation
+// with the message (a refused one leaves none), and the start event brings its parts of the page
+// (title with Rename, Delete, list entry), rendered by the server, swapped in and given to htmx.
+//
+// Scrolling: a conversation opens at its latest message; while the view is at the end it follows
+// the reply as it grows; once the person scrolls up it stays put and "Jump to latest" shows.
 (function () {
   "use strict";
 
@@ -16,18 +24,73 @@
   var errorBox = document.getElementById("chat-error");
   var status = document.getElementById("chat-status");
   var counter = document.getElementById("chat-counter");
+  var fixLink = document.getElementById("chat-error-fix");
+  var jumpButton = document.getElementById("chat-jump");
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var text = form.dataset;
   var replyId = null;
   var busy = false;
+  // Whether the view keeps to the latest message as the conversation grows.
+  var following = true;
+  // Closer than this to the end (px) counts as at the end: a last line half in view still follows.
+  var END_SLACK = 80;
 
   function say(message) { if (status) status.textContent = message; }
 
-  function showError(detail, topUp) {
+  // refusal: {detail, fix_url?, fix_label?}; its fix, when it names one, becomes the box's link.
+  function showError(detail, refusal) {
     errorBox.hidden = false;
     errorBox.querySelector(".chat-error-text").textContent = detail;
-    errorBox.querySelector(".chat-error-top-up").hidden = !topUp;
+    var fix = refusal && refusal.fix_url && refusal.fix_label;
+    fixLink.hidden = !fix;
+    if (fix) {
+      fixLink.setAttribute("href", refusal.fix_url);
+      fixLink.textContent = refusal.fix_label;
+    }
   }
+
+  // A top-up opens in the modal, over the conversation and its unsent text; other fixes are pages.
+  fixLink.addEventListener("click", function (event) {
+    if (!window.htmx || fixLink.getAttribute("href") !== fixLink.dataset.modalUrl) return;
+    event.preventDefault();
+    window.htmx.ajax("GET", fixLink.dataset.modalUrl, { target: "#modal", swap: "innerHTML", source: fixLink });
+  });
+
+  // --- Scrolling ---------------------------------------------------------------------------------
+
+  function scroller() { return document.scrollingElement || document.documentElement; }
+
+  function atEnd() {
+    var root = scroller();
+    return root.scrollHeight - (root.scrollTop + window.innerHeight) <= END_SLACK;
+  }
+
+  function updateJump() { jumpButton.hidden = atEnd(); }
+
+  function scrollToLatest() {
+    following = true;
+    window.scrollTo(0, scroller().scrollHeight);
+    updateJump();
+  }
+
+  // New content: follow it when following, else offer the jump (the view stays where it is).
+  function contentGrew() {
+    if (following) scrollToLatest(); else updateJump();
+  }
+
+  window.addEventListener("scroll", function () {
+    following = atEnd();
+    updateJump();
+  }, { passive: true });
+
+  jumpButton.addEventListener("click", function () {
+    scrollToLatest();
+    // The button hides once at the end: focus goes on to the message box, not to the page's start.
+    input.focus({ preventScroll: true });
+  });
+
+  // Late layout (highlighted code, fonts, the side panel) changes the height: keep to the end.
+  if (window.ResizeObserver) new ResizeObserver(contentGrew).observe(list);
 
   function clearError() { errorBox.hidden = true; }
 
@@ -75,10 +138,6 @@
     return button;
   }
 
-  function scrollToEnd() {
-    var nearEnd = window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
-    if (nearEnd) window.scrollTo(0, document.body.scrollHeight);
-  }
 
   // Read "event: x\ndata: {...}\n\n" blocks from a fetch body and hand each to onEvent.
   async function readEvents(response, onEvent) {
@@ -120,20 +179,40 @@
     current.replaceWith(fresh);
   }
 
-  async function ensureConversation() {
-    if (form.getAttribute("action")) return;
-    var body = new FormData();
-    var model = document.getElementById("chat-model");
-    if (model) body.append("model", model.value);
-    var response = await fetch(text.newUrl, {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
-    });
-    var data = await response.json();
-    if (!response.ok) throw { refusal: data };
+  // Parse server-rendered HTML into its first element, ready for htmx (hx-post, hx-confirm...).
+  function fromHtml(html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html.trim();
+    return holder.content.firstElementChild;
+  }
+
+  function activate(node) {
+    if (node && window.htmx) window.htmx.process(node);
+    return node;
+  }
+
+  // The first message made a conversation: this page becomes its page, with its controls and entry.
+  function adoptConversation(data) {
     form.setAttribute("action", data.url + "messages/");
     text.regenerateUrl = data.url + "regenerate/";
     history.replaceState(null, "", data.url);
+    var select = document.getElementById("chat-model");
+    if (select) select.dataset.changeUrl = data.url + "model/";
+    var heading = document.getElementById("chat-title");
+    if (heading && data.title_html && !document.getElementById("chat-title-wrap")) {
+      heading.replaceWith(activate(fromHtml(data.title_html)));
+    }
+    var actions = document.querySelector(".chat-header-actions");
+    if (actions && data.delete_html && !document.getElementById("chat-delete")) {
+      actions.appendChild(activate(fromHtml(data.delete_html)));
+    }
+    var conversations = document.getElementById("chat-conversation-list");
+    if (conversations && data.list_item_html) {
+      var none = conversations.querySelector(".chat-conversation-none");
+      if (none) none.remove();
+      conversations.querySelectorAll("a[aria-current]").forEach(function (link) { link.removeAttribute("aria-current"); });
+      conversations.prepend(activate(fromHtml(data.list_item_html)));
+    }
   }
 
   async function stream(url, body, userText, replaced) {
@@ -156,9 +235,12 @@
       if (userText !== null) input.value = "";
       updateCounter();
       removeRegenerateButtons();
+      // The person just sent or asked again: show them what comes, wherever they had scrolled.
+      following = true;
       await readEvents(response, function (name, data) {
         if (name === "start") {
           replyId = data.reply;
+          if (data.url) adoptConversation(data);
           if (replaced) replaced.remove();
           if (data.user_message) {
             var mine = messageNode("user", text.textYou);
@@ -171,19 +253,20 @@
           bodyNode = reply.querySelector(".chat-message-body");
           var title = document.getElementById("chat-title");
           if (title && data.title) { title.textContent = data.title; document.title = data.title + " · Javari AI"; }
+          contentGrew();
         } else if (name === "token") {
           written += data.t;
           bodyNode.textContent = written;
-          scrollToEnd();
+          contentGrew();
         } else if (name === "done") {
           finish(reply, data);
         }
       });
     } catch (problem) {
       if (problem && problem.refusal) {
-        showError(problem.refusal.detail || text.textNetwork, !!problem.refusal.top_up_url);
+        showError(problem.refusal.detail || text.textNetwork, problem.refusal);
       } else {
-        showError(text.textNetwork, false);
+        showError(text.textNetwork, null);
         if (reply) reply.appendChild(regenerateButton(text.textRetry));
       }
       say("");
@@ -211,6 +294,7 @@
     var meta = element("div", "chat-message-meta muted");
     meta.appendChild(regenerateButton(data.status === "failed" ? text.textRetry : text.textRegenerate));
     reply.appendChild(meta);
+    contentGrew();
     say(data.status === "failed" ? data.error : data.status === "stopped" ? text.textStopped : text.textDone);
     document.body.dispatchEvent(new Event("credits-changed"));
     refreshList();
@@ -219,15 +303,9 @@
   async function send() {
     if (busy) return;
     var message = input.value;
-    if (!message.trim()) { showError(text.textEmpty, false); input.focus(); return; }
-    try {
-      await ensureConversation();
-    } catch (problem) {
-      showError((problem.refusal && problem.refusal.detail) || text.textNetwork, false);
-      return;
-    }
+    if (!message.trim()) { showError(text.textEmpty, null); input.focus(); return; }
     var body = new FormData(form);
-    await stream(form.getAttribute("action"), body, message, null);
+    await stream(form.getAttribute("action") || text.startUrl, body, message, null);
   }
 
   form.addEventListener("submit", function (event) { event.preventDefault(); send(); });
@@ -256,8 +334,10 @@
   });
 
   var modelSelect = document.getElementById("chat-model");
-  if (modelSelect && modelSelect.dataset.changeUrl) {
+  if (modelSelect) {
     modelSelect.addEventListener("change", function () {
+      // A conversation not written yet takes the picked model with its first message.
+      if (!modelSelect.dataset.changeUrl) return;
       var body = new FormData();
       body.append("model", modelSelect.value);
       fetch(modelSelect.dataset.changeUrl, {
@@ -278,4 +358,14 @@
   }
 
   updateCounter();
+
+  // Open at the latest message (unless the address points at one), not at the conversation's start.
+  if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+  if (!location.hash) {
+    scrollToLatest();
+    window.addEventListener("load", function () { if (following) scrollToLatest(); });
+  } else {
+    following = atEnd();
+    updateJump();
+  }
 })();

@@ -10,6 +10,11 @@ start uvicorn on ``javari.asgi`` in a thread of the test process instead, on the
 - Stop a long reply mid-way: it ends marked stopped with a Regenerate button.
 - Too few credits: the model is not called, the reason and a top-up link show, the text stays.
 - At 375 px the panel covers the conversation and closes with its button.
+- A long conversation opens at its latest message; sending keeps the newest in view while the reply
+  streams; scrolling up leaves the view there and shows "Jump to latest", which goes back down.
+- A conversation started in this page view can be renamed (heading, list and tab title follow) and
+  deleted without a reload.
+- Past the spending cap: the refusal links to the cap's setting, and no conversation is left.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import User
-from chat.models import ChatModel, Message, MessageStatus
+from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
 from chat.tests.fake_llm import FakeLLM
 from conftest import make_user
 from credits import services as credits
@@ -232,10 +237,17 @@ def test_with_no_credits_the_reason_and_a_top_up_link_show(browser, asgi_url, pr
     error = page.locator("#chat-error")
     expect(error).to_be_visible()
     expect(error).to_contain_text("enough credits")
-    expect(error.get_by_role("link", name="Top up credits")).to_be_visible()
+    top_up = error.get_by_role("link", name="Top up credits")
+    expect(top_up).to_be_visible()
     expect(box).to_have_value("Hello?")
     assert not Message.objects.exists()
+    assert not Conversation.objects.exists()
     _shot(page, "no-credits")
+    # The top-up opens over the conversation, whose unsent text stays.
+    top_up.click()
+    expect(page.locator("#modal")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/chat/$"))
+    _shot(page, "no-credits-top-up")
     # The browser logs the 402 as a failed resource; nothing else may go wrong.
     assert [p for p in problems if "402" not in p] == []
     context.close()
@@ -268,3 +280,163 @@ def test_on_a_phone_the_panel_covers_the_conversation(browser, asgi_url, problem
         assert width <= PHONE["width"]
         assert problems == []
         context.close()
+
+
+# The newest message's box against the composer (which stays at the bottom, over the page).
+LATEST_IN_VIEW = """() => {
+  const items = document.querySelectorAll('#chat-messages .chat-message');
+  const last = items[items.length - 1].getBoundingClientRect();
+  const composer = document.getElementById('chat-composer').getBoundingClientRect();
+  const root = document.scrollingElement;
+  return {bottom: last.bottom, top: last.top, composerTop: composer.top,
+          fromEnd: root.scrollHeight - root.scrollTop - window.innerHeight};
+}"""
+
+
+def _long_conversation(user: User, model: ChatModel | None = None, pairs: int = 25) -> Conversation:
+    conversation = Conversation.objects.create(user=user, title="A long talk", model=model)
+    paragraph = "Lighthouses guide ships along dangerous coasts at night. " * 4
+    for index in range(pairs):
+        Message.objects.create(conversation=conversation, role=Role.USER, content=f"Question {index}?")
+        answer = f"Answer {index}.\n\n{paragraph}\n\n{paragraph}"
+        Message.objects.create(conversation=conversation, role=Role.ASSISTANT, content=answer)
+    return conversation
+
+
+def _assert_latest_in_view(page: Page) -> None:
+    box = page.evaluate(LATEST_IN_VIEW)
+    # Its end is above the composer (not hidden under it) and on screen.
+    assert box["bottom"] <= box["composerTop"] + 2, box
+    assert box["bottom"] > 0, box
+
+
+def test_a_long_conversation_opens_at_its_latest_message(browser, asgi_url, problems):
+    ada = make_user("ada@example.com", display_name="Ada")
+    conversation = _long_conversation(ada)
+    context = _signed_in_context(browser, asgi_url, ada, DESKTOP)
+    page = _page(context, problems)
+    page.goto(f"/chat/{conversation.pk}/")
+    expect(page.locator(".chat-message").last).to_contain_text("Answer 24.")
+    page.wait_for_load_state("load")
+    _assert_latest_in_view(page)
+    assert page.evaluate("window.scrollY") > 1000
+    expect(page.locator("#chat-jump")).to_be_hidden()
+    _shot(page, "long-opens-at-end")
+    assert problems == []
+    context.close()
+
+
+def test_sending_keeps_the_newest_in_view_until_the_person_scrolls_up(browser, asgi_url, problems):
+    ada = make_user("ada@example.com", display_name="Ada")
+    with FakeLLM() as provider:
+        slow = ChatModel.objects.create(
+            name="Slow", base_url=provider.url, model="slow", max_output_tokens=200
+        )
+        conversation = _long_conversation(ada, model=slow)
+        context = _signed_in_context(browser, asgi_url, ada, DESKTOP)
+        page = _page(context, problems)
+        page.goto(f"/chat/{conversation.pk}/")
+        page.wait_for_load_state("load")
+        # Scrolled up to read an old answer, then sending: the view goes to what is sent.
+        page.evaluate("window.scrollTo(0, 0)")
+        expect(page.locator("#chat-jump")).to_be_visible()
+        page.get_by_label("Message Javari").fill("Write forever.")
+        page.get_by_label("Message Javari").press("Enter")
+        reply = page.locator(".chat-message-assistant").last
+        expect(reply).to_have_attribute("data-status", "streaming")
+        expect(reply.locator(".chat-message-body")).to_contain_text("w30")
+        # The reply has grown by dozens of words: its end is still in view.
+        _assert_latest_in_view(page)
+        expect(page.locator("#chat-jump")).to_be_hidden()
+        _shot(page, "streaming-follows")
+
+        # Scrolling up leaves the view where the person put it, and offers the way back.
+        page.mouse.move(640, 300)
+        page.mouse.wheel(0, -1500)
+        jump = page.get_by_role("button", name="Jump to latest")
+        expect(jump).to_be_visible()
+        where = page.evaluate("window.scrollY")
+        expect(reply.locator(".chat-message-body")).to_contain_text("w60")
+        assert abs(page.evaluate("window.scrollY") - where) < 2
+        _shot(page, "scrolled-up-jump")
+        jump.click()
+        _assert_latest_in_view(page)
+        expect(jump).to_be_hidden()
+        expect(page.get_by_label("Message Javari")).to_be_focused()
+        # Back at the end, it follows again.
+        expect(reply.locator(".chat-message-body")).to_contain_text("w90")
+        _assert_latest_in_view(page)
+        _shot(page, "jumped-to-latest")
+        page.locator("#chat-stop").click()
+        expect(reply).to_have_attribute("data-status", "stopped")
+        assert problems == []
+        context.close()
+
+
+def test_a_new_conversation_can_be_renamed_and_deleted_without_a_reload(browser, asgi_url, problems):
+    ada = make_user("ada@example.com", display_name="Ada")
+    with FakeLLM() as provider:
+        ChatModel.objects.filter(is_default=True).update(is_default=False)
+        ChatModel.objects.create(name="Fake", base_url=provider.url, model="ok", is_default=True)
+        context = _signed_in_context(browser, asgi_url, ada, DESKTOP)
+        page = _page(context, problems)
+        page.goto("/chat/")
+        page.evaluate("window.__samePage = true")
+        page.get_by_label("Message Javari").fill("Plan a **trip** to Lisbon 🇵🇹")
+        page.get_by_label("Message Javari").press("Enter")
+        expect(page.locator(".chat-message-assistant").last).to_have_attribute("data-status", "complete")
+        expect(page.locator("#chat-title")).to_have_text("Plan a trip to Lisbon 🇵🇹")
+        conversation = Conversation.objects.get(user=ada)
+        entry = page.locator(f"#conversation-{conversation.pk}")
+        expect(entry).to_contain_text("Plan a trip to Lisbon")
+
+        page.get_by_text("Rename", exact=True).click()
+        field = page.get_by_label("Title", exact=True)
+        field.fill("Lisbon in May")
+        _shot(page, "renaming")
+        field.press("Enter")
+        expect(page.locator("#chat-title")).to_have_text("Lisbon in May")
+        expect(entry).to_contain_text("Lisbon in May")
+        expect(entry.locator("a")).to_have_attribute("aria-current", "page")
+        expect(page).to_have_title("Lisbon in May · Javari AI")
+        conversation.refresh_from_db()
+        assert conversation.title == "Lisbon in May"
+        assert page.evaluate("window.__samePage") is True  # no reload happened
+        _shot(page, "renamed")
+
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.locator("#chat-delete").get_by_role("button", name="Delete").click()
+        expect(page).to_have_url(re.compile(r"/chat/$"))
+        expect(page.locator("#chat-conversation-list")).not_to_contain_text("Lisbon in May")
+        assert not Conversation.objects.exists()
+        _shot(page, "deleted")
+        assert problems == []
+        context.close()
+
+
+def test_the_spending_cap_refusal_links_to_the_cap_setting(browser, asgi_url, problems):
+    ada = make_user("ada@example.com", display_name="Ada")
+    credits.debit(user=ada, action_type="chat", amount=1, idempotency_key="spent")
+    credits.set_monthly_cap(user=ada, cap=1)
+    context = _signed_in_context(browser, asgi_url, ada, DESKTOP)
+    page = _page(context, problems)
+    page.goto("/chat/")
+    box = page.get_by_label("Message Javari")
+    box.fill("Hello?")
+    box.press("Enter")
+    error = page.locator("#chat-error")
+    expect(error).to_contain_text("spending cap")
+    link = error.get_by_role("link", name="Raise the cap")
+    expect(link).to_be_visible()
+    expect(error.get_by_role("link", name="Top up credits")).to_have_count(0)
+    expect(box).to_have_value("Hello?")
+    # The refused first message left nothing: no conversation in the list or the database.
+    expect(page.locator("#chat-conversation-list")).to_contain_text("No conversations yet.")
+    assert not Conversation.objects.exists()
+    _shot(page, "cap-refusal")
+    link.click()
+    expect(page).to_have_url(re.compile(r"/settings/usage/#spending-cap$"))
+    expect(page.get_by_label("Monthly spending cap (credits)")).to_be_visible()
+    _shot(page, "cap-setting")
+    assert [p for p in problems if "402" not in p] == []
+    context.close()
