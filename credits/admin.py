@@ -34,12 +34,16 @@ from credits import services
 from credits.errors import CreditsError
 from credits.models import ActionPrice, CreditAccount, EntryKind, LedgerEntry, Plan, Reservation, TopUpPack
 from credits.selectors import USAGE
-from credits.templatetags.credits_tags import signed_credits
 
 # The account page shows this many of the newest entries; the full history is the ledger list.
 RECENT_ENTRIES = 50
 # The report page shows this many users; the CSV download has them all.
 REPORT_ROWS_ON_PAGE = 500
+
+
+def _signed(amount: int) -> str:
+    """A ledger amount with its sign, grouped in the staff member's language: "+1,500", "-100"."""
+    return ("+" if amount > 0 else "") + number_format(amount, force_grouping=True)
 
 
 @admin.register(Plan)
@@ -194,7 +198,7 @@ class CreditAccountAdmin(admin.ModelAdmin):
                 (
                     timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
                     entry.get_kind_display(),
-                    signed_credits(entry.amount),
+                    _signed(entry.amount),
                     number_format(entry.balance_after, force_grouping=True),
                     entry.action_type,
                     entry.reason,
@@ -269,7 +273,7 @@ class CreditAccountAdmin(admin.ModelAdmin):
                 gettext("Credits adjusted for %(email)s: %(amount)s, balance now %(balance)s.")
                 % {
                     "email": email,
-                    "amount": signed_credits(entry.amount),
+                    "amount": _signed(entry.amount),
                     "balance": number_format(entry.balance_after, force_grouping=True),
                 },
                 messages.SUCCESS,
