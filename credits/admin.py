@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,11 @@ from credits.selectors import USAGE
 RECENT_ENTRIES = 50
 # The report page shows this many users; the CSV download has them all.
 REPORT_ROWS_ON_PAGE = 500
+
+
+def _signed(amount: int) -> str:
+    """A ledger amount with its sign, grouped in the staff member's language: "+1,500", "-100"."""
+    return ("+" if amount > 0 else "") + number_format(amount, force_grouping=True)
 
 
 @admin.register(Plan)
@@ -168,11 +174,12 @@ class CreditAccountAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("balance"))
     def balance(self, account: CreditAccount) -> str:
-        return f"{account.balance:,}"
+        return number_format(account.balance, force_grouping=True)
 
     @admin.display(description=_("allowance"), ordering="allowance_remaining")
     def allowance(self, account: CreditAccount) -> str:
-        return f"{account.allowance_remaining:,} / {account.allowance_total:,}"
+        remaining = number_format(account.allowance_remaining, force_grouping=True)
+        return f"{remaining} / {number_format(account.allowance_total, force_grouping=True)}"
 
     @admin.display(description=_("latest ledger entries"))
     def recent_ledger(self, account: CreditAccount) -> str:
@@ -191,8 +198,8 @@ class CreditAccountAdmin(admin.ModelAdmin):
                 (
                     timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
                     entry.get_kind_display(),
-                    f"{entry.amount:+,}",
-                    f"{entry.balance_after:,}",
+                    _signed(entry.amount),
+                    number_format(entry.balance_after, force_grouping=True),
                     entry.action_type,
                     entry.reason,
                     entry.staff_user.email if entry.staff_user else "",
@@ -264,7 +271,11 @@ class CreditAccountAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 gettext("Credits adjusted for %(email)s: %(amount)s, balance now %(balance)s.")
-                % {"email": email, "amount": f"{entry.amount:+,}", "balance": f"{entry.balance_after:,}"},
+                % {
+                    "email": email,
+                    "amount": _signed(entry.amount),
+                    "balance": number_format(entry.balance_after, force_grouping=True),
+                },
                 messages.SUCCESS,
             )
 

@@ -17,7 +17,9 @@ from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class Tier(models.TextChoices):
@@ -170,7 +172,9 @@ class TopUpPack(models.Model):
         verbose_name_plural = _("top-up packs")
 
     def __str__(self) -> str:
-        return f"{self.credits:,} credits"
+        return ngettext("%(credits)s credit", "%(credits)s credits", self.credits) % {
+            "credits": number_format(self.credits, force_grouping=True)
+        }
 
 
 class EntryKind(models.TextChoices):

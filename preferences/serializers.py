@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
@@ -20,6 +24,15 @@ from preferences.models import (
 )
 
 
+def _at_most(limit: int) -> str:
+    return gettext("At most %(limit)s characters.") % {"limit": intcomma(limit)}
+
+
+def _at_most_help() -> str:
+    """The prompt field's help text, worded and grouped in the language of whoever reads it."""
+    return lazy(_at_most, str)(CUSTOM_PROMPT_MAX_CHARS)
+
+
 class PreferencesSerializer(serializers.Serializer):
     """What a person set in Behavior & Personality and Language & Localization.
 
@@ -32,14 +45,12 @@ class PreferencesSerializer(serializers.Serializer):
         queryset=BehaviorPreset.objects.filter(is_active=True),
         allow_null=True,
         required=False,
-        error_messages={"does_not_exist": "Unknown preset {value}: use the key of an active preset."},
+        error_messages={"does_not_exist": _("Unknown preset {value}: use the key of an active preset.")},
     )
     response_style = serializers.ChoiceField(choices=ResponseStyle.choices, required=False)
     code_preference = serializers.ChoiceField(choices=CodePreference.choices, required=False)
     communication_tone = serializers.ChoiceField(choices=CommunicationTone.choices, required=False)
-    custom_system_prompt = serializers.CharField(
-        allow_blank=True, required=False, help_text="At most 4,000 characters."
-    )
+    custom_system_prompt = serializers.CharField(allow_blank=True, required=False, help_text=_at_most_help())
     preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     theme = serializers.ChoiceField(choices=Theme.choices, required=False)
     sidebar_default_open = serializers.BooleanField(required=False)
@@ -48,8 +59,11 @@ class PreferencesSerializer(serializers.Serializer):
     def validate_custom_system_prompt(self, value: str) -> str:
         value = services.normalize_prompt(value)
         if len(value) > CUSTOM_PROMPT_MAX_CHARS:
+            # The same words as the Behavior page's form, numbers grouped in the reader's language.
             raise serializers.ValidationError(
-                f"At most {CUSTOM_PROMPT_MAX_CHARS:,} characters; this has {len(value):,}."
+                gettext("Keep your instructions to %(limit)s characters or fewer: they have %(count)s.")
+                % {"limit": intcomma(CUSTOM_PROMPT_MAX_CHARS), "count": intcomma(len(value))},
+                code="max_length",
             )
         return value
 
@@ -58,7 +72,7 @@ class PreferencesSerializer(serializers.Serializer):
         known = set(self.fields)
         unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - known)
         if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            raise serializers.ValidationError({name: [gettext("Unknown field.")] for name in unknown})
         return attrs
 
 
@@ -78,5 +92,5 @@ def preferences_data(preferences: UserPreferences, user: User) -> dict[str, Any]
 
 
 class SystemPromptSerializer(serializers.Serializer):
-    system_prompt = serializers.CharField(read_only=True, help_text="Exactly what the chat sends first.")
-    language = serializers.CharField(read_only=True, help_text="The language the prompt is written in.")
+    system_prompt = serializers.CharField(read_only=True, help_text=_("Exactly what the chat sends first."))
+    language = serializers.CharField(read_only=True, help_text=_("The language the prompt is written in."))

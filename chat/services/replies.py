@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -117,7 +118,10 @@ def clean_message(content: object) -> str:
     if len(text) > limit:
         raise MessageTooLong(
             _("Keep messages to %(limit)s characters or fewer (this one has %(count)s).")
-            % {"limit": f"{limit:,}", "count": f"{len(text):,}"}
+            % {
+                "limit": number_format(limit, force_grouping=True),
+                "count": number_format(len(text), force_grouping=True),
+            }
         )
     return text
 

@@ -34,6 +34,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from psycopg.types.json import Jsonb
 
 from accounts.models import User
@@ -52,6 +53,23 @@ from credits.models import (
 from javari.text import truncate_graphemes
 
 logger = logging.getLogger(__name__)
+
+# Reasons the system writes on entries. The stored text is a stable key (the API and the CSV give it
+# as is); pages show it in the reader's language through ``reason_label``. A staff member's reason
+# is free text and shows as typed.
+UNUSED_RESERVATION = "unused reservation"
+STRIPE_REFUND = "Stripe refund"
+_SYSTEM_REASONS = {
+    UNUSED_RESERVATION: _("unused reservation"),
+    STRIPE_REFUND: _("Stripe refund"),
+}
+
+
+def reason_label(reason: str) -> str:
+    """An entry's reason as the reader should see it: a system reason in their language."""
+    label = _SYSTEM_REASONS.get(reason)
+    return str(label) if label is not None else reason
+
 
 # The price of ``tokens`` tokens: the base cost plus the per-1,000 cost for every thousand started.
 _PRICE_CTE = """price AS (
@@ -81,7 +99,7 @@ def _check_amount(amount: object) -> None:
 
 def _check_tokens(tokens: object) -> None:
     if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
-        raise InvalidAmount("The token count must be a whole number, zero or more.")
+        raise InvalidAmount(_("The token count must be a whole number, zero or more."))
 
 
 def _write(
@@ -317,7 +335,9 @@ def set_monthly_cap(*, user: User, cap: int | None) -> CreditAccount:
 def price_of(action_type: str) -> ActionPrice:
     price = ActionPrice.objects.filter(action_type=action_type, is_active=True).first()
     if price is None:
-        raise UnknownActionType(f"Unknown action type: {action_type!r}.")
+        raise UnknownActionType(
+            _("Unknown action type: %(action_type)s.") % {"action_type": repr(action_type)}
+        )
     return price
 
 
@@ -379,7 +399,7 @@ def debit(
         price = price_of(action_type)
         cost = amount if amount is not None else price.cost(tokens)
         if cost <= 0:
-            raise InvalidAmount("This action costs nothing: there is nothing to charge.")
+            raise InvalidAmount(_("This action costs nothing: there is nothing to charge."))
         _refuse(user, cost)
     assert entry is not None
     return entry
@@ -397,7 +417,7 @@ def _add(
     """Add credits: ``to_allowance`` of them to the allowance, the rest to purchased credits."""
     _check_amount(amount)
     if isinstance(to_allowance, bool) or not isinstance(to_allowance, int) or not 0 <= to_allowance <= amount:
-        raise InvalidAmount("The part returned to the allowance must be between zero and the amount.")
+        raise InvalidAmount(_("The part returned to the allowance must be between zero and the amount."))
     entry = _write_or_open(
         user,
         lambda: _write(
@@ -472,7 +492,7 @@ def remove_purchased(
         ),
     )
     if entry is None:
-        raise InsufficientCredits("No purchased credits remain to take back.")
+        raise InsufficientCredits(_("No purchased credits remain to take back."))
     return entry
 
 
@@ -481,10 +501,10 @@ def adjust(
 ) -> LedgerEntry:
     """A staff member's manual correction, positive or negative, with a required reason."""
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
-        raise InvalidAmount("The adjustment must be a whole number of credits other than zero.")
+        raise InvalidAmount(_("The adjustment must be a whole number of credits other than zero."))
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidAmount("A reason is required for a manual adjustment.")
+        raise InvalidAmount(_("A reason is required for a manual adjustment."))
     key = idempotency_key or f"adjust:{user.pk}:{timezone.now().isoformat()}:{staff_user.pk}"
     # Cut between characters as a reader sees them (javari/text.py), within the column's 255.
     fields = {"staff_user_id": staff_user.pk, "reason": truncate_graphemes(reason, 255, max_length=255)}
@@ -503,7 +523,7 @@ def adjust(
         ),
     )
     if entry is None:
-        raise InsufficientCredits("The balance is smaller than the adjustment.")
+        raise InsufficientCredits(_("The balance is smaller than the adjustment."))
     return entry
 
 
@@ -581,7 +601,7 @@ def settle(*, reservation: Reservation, amount: int | None = None, tokens: int |
                 to_allowance=to_allowance,
                 to_purchased=back - to_allowance,
                 action_type=reservation.action_type,
-                reason="unused reservation",
+                reason=UNUSED_RESERVATION,
                 amount=back,
             )
         elif amount > reservation.held:

@@ -314,7 +314,7 @@ def _on_charge_refunded(event: dict[str, Any], charge: dict[str, Any]) -> str:
             user=user,
             amount=target - asked,
             idempotency_key=_event_key(event),
-            reason="Stripe refund",
+            reason=ledger.STRIPE_REFUND,
             metadata={
                 "payment_intent": payment_intent,
                 "charge": charge.get("id"),

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -30,6 +31,7 @@ from django_htmx.middleware import HtmxDetails
 
 from credits import selectors, services
 from credits.models import BillingCycle, CreditAccount, LedgerEntry, Plan, TopUpPack
+from credits.services import ledger
 
 CSV_FILENAME = "javari-usage.csv"
 CSV_COLUMNS = ["date", "kind", "action_type", "amount", "balance_after", "reason"]
@@ -74,6 +76,7 @@ def _with_action_names(entries: list[LedgerEntry]) -> list[LedgerEntry]:
     names = selectors.action_names() if any(entry.action_type for entry in entries) else {}
     for entry in entries:
         entry.action_label = selectors.action_name(entry.action_type, names)  # type: ignore[attr-defined]
+        entry.reason_label = ledger.reason_label(entry.reason)  # type: ignore[attr-defined]
     return entries
 
 
@@ -182,12 +185,15 @@ def plans(request: HtmxHttpRequest) -> HttpResponse:
 class SpendingCapForm(forms.Form):
     """The user's own monthly spending cap: a whole number of credits, or empty for none."""
 
+    # Lazy: the class is built once at import, in no one's language; the label renders in each request's.
     monthly_cap = forms.IntegerField(
-        label=_("Monthly spending cap (credits)"),
+        label=gettext_lazy("Monthly spending cap (credits)"),
         required=False,
         min_value=1,
         max_value=100_000_000,
-        help_text=_("Leave empty for no cap. Actions that would go past it are refused until next month."),
+        help_text=gettext_lazy(
+            "Leave empty for no cap. Actions that would go past it are refused until next month."
+        ),
     )
 
 
