@@ -137,7 +137,9 @@ def create_api_key(request: HttpRequest) -> HttpResponse:
                 "id": str(api_key.pk),
                 "key": encrypt_str(plaintext).decode("ascii"),
             }
-            response = HttpResponseRedirect(f"{reverse('accounts:security')}#new-api-key")
+            # The fragment names the panel's heading (tabindex="-1"): the browser focuses it on arrival,
+            # so the key is announced even without JavaScript.
+            response = HttpResponseRedirect(f"{reverse('accounts:security')}#new-api-key-heading")
             response.status_code = 303  # "see other": the browser GETs the page, whatever it POSTed
             return response
     return render(

@@ -401,9 +401,9 @@ REST_FRAMEWORK = {
 _CSP_HOST = re.compile(r"(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:[0-9]{1,5})?")
 
 
-def _csp_hosts(name: str) -> list[str]:
-    """Host names such as ``images.example.com`` or ``*.example.com``, comma-separated, validated."""
-    hosts = [host.strip().lower() for host in env.list(name, default=[]) if host.strip()]
+def _csp_hosts(name: str, values: list[str]) -> list[str]:
+    """Host names such as ``images.example.com`` or ``*.example.com``, validated, lower-cased."""
+    hosts = [host.strip().lower() for host in values if host.strip()]
     for host in hosts:
         if not _CSP_HOST.fullmatch(host):
             raise ImproperlyConfigured(
@@ -413,7 +413,7 @@ def _csp_hosts(name: str) -> list[str]:
     return hosts
 
 
-CSP_IMAGE_HOSTS = _csp_hosts("CSP_IMAGE_HOSTS")
+CSP_IMAGE_HOSTS = _csp_hosts("CSP_IMAGE_HOSTS", env.list("CSP_IMAGE_HOSTS", default=[]))
 # Checkout and the billing portal are Stripe's pages: a form posts to us and we redirect there,
 # which form-action governs too. With a fake Stripe (tests), its address is allowed instead.
 _STRIPE_FORM_TARGETS = ["https://checkout.stripe.com", "https://billing.stripe.com"]

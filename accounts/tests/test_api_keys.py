@@ -205,7 +205,7 @@ def test_a_key_created_on_the_page_is_shown_once_after_a_redirect(alice_client: 
     response = alice_client.post(CREATE, {"name": "Deploy bot", "expires_on": ""})
     # POST-redirect-GET: reloading what the browser shows next repeats a GET, never the POST.
     assert response.status_code == 303
-    assert response["Location"] == f"{SECURITY}#new-api-key"
+    assert response["Location"] == f"{SECURITY}#new-api-key-heading"
     assert _no_store(response)
     key = alice.api_keys.get()
     shown = alice_client.get(SECURITY)
