@@ -93,9 +93,11 @@ class SecretInput(forms.Widget):
             return box
         clear_id = f"{input_id}{CLEAR_SUFFIX}"
         return format_html(
-            '{}<div class="secret-stored" id="{}">{} <code>{}</code>. {}</div>'
+            # One wrapper, so a flex row (the admin's) keeps the parts stacked; vCheckboxLabel keeps
+            # the admin from giving the checkbox's label the width of a field label.
+            '<div class="secret-input">{}<div class="secret-stored" id="{}">{} <code>{}</code>. {}</div>'
             '<div class="secret-clear"><input type="checkbox" name="{}" id="{}"> '
-            '<label for="{}">{}</label></div>',
+            '<label class="vCheckboxLabel" for="{}">{}</label></div></div>',
             box,
             mask_id,
             gettext("Stored:"),
