@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -41,7 +42,9 @@ class ApiKeyListCreateView(ListAPIView):
         except DjangoValidationError as error:
             raise ValidationError(_drf_errors(error)) from None
         api_key.key = plaintext
-        return Response(ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)
+        response = Response(ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)
+        add_never_cache_headers(response)  # the only answer that carries the key: no cache may keep it
+        return response
 
 
 class ApiKeyDetailView(RetrieveAPIView):

@@ -5,6 +5,7 @@ Sign-up, sign-in, email, password, two-factor and sessions are allauth's views.
 
 from __future__ import annotations
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -15,7 +16,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from encrypted_model_fields.fields import decrypt_str, encrypt_str
 
 from accounts import services
 from accounts.forms import ApiKeyForm, DeleteAccountForm, LanguageForm, ThemeForm
@@ -83,17 +86,40 @@ def _security_context(request: HttpRequest, **extra: object) -> dict[str, object
     }
 
 
+# The key just created, kept for the one GET that follows the create POST (POST-redirect-GET):
+# encrypted (the session is stored server-side, but a secret is never at rest in plaintext) and
+# removed by that GET, so a reload or a later visit can't show it again.
+NEW_API_KEY_SESSION_KEY = "accounts.new_api_key"
+
+
 @login_required
+@never_cache  # the page may carry a key just created: no cache, the back-forward one included
 def security(request: HttpRequest) -> HttpResponse:
     """Security & Keys: two-factor authentication, sessions, password, API keys, account deletion."""
-    return render(request, "accounts/security.html", _security_context(request))
+    return render(request, "accounts/security.html", _security_context(request, **_new_api_key(request)))
+
+
+def _new_api_key(request: HttpRequest) -> dict[str, object]:
+    """The key created by the POST just before, once: taken out of the session as it is read."""
+    kept = request.session.pop(NEW_API_KEY_SESSION_KEY, None)
+    if not isinstance(kept, dict):
+        return {}
+    api_key = ApiKey.objects.filter(user=request.user, pk=kept.get("id")).first()
+    try:
+        plaintext = decrypt_str(kept.get("key", ""))
+    except (InvalidToken, TypeError, ValueError):
+        return {}  # encrypted under a key since rotated away: the person creates another
+    if api_key is None:
+        return {}
+    return {"new_api_key": api_key, "new_api_key_plaintext": plaintext}
 
 
 @login_required
 @require_POST
+@never_cache
 def create_api_key(request: HttpRequest) -> HttpResponse:
-    """Create an API key and show it in this response only: it is stored nowhere in plaintext,
-    so a reload (or any later page) can't show it again. Bad input: form errors, nothing created."""
+    """Create an API key, then redirect (303) to the page that shows it once. Reloading that page
+    shows the list, not the key again, and creates nothing. Bad input: form errors, nothing created."""
     form = ApiKeyForm(request.POST)
     if form.is_valid():
         try:
@@ -103,13 +129,14 @@ def create_api_key(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
-            response = render(
-                request,
-                "accounts/security.html",
-                _security_context(request, new_api_key=api_key, new_api_key_plaintext=plaintext),
-            )
-            # Keep the one showing of the key out of every cache, the browser's back-forward one too.
-            response["Cache-Control"] = "no-store"
+            request.session[NEW_API_KEY_SESSION_KEY] = {
+                "id": str(api_key.pk),
+                "key": encrypt_str(plaintext).decode("ascii"),
+            }
+            # The fragment names the panel's heading (tabindex="-1"): the browser focuses it on arrival,
+            # so the key is announced even without JavaScript.
+            response = HttpResponseRedirect(f"{reverse('accounts:security')}#new-api-key-heading")
+            response.status_code = 303  # "see other": the browser GETs the page, whatever it POSTed
             return response
     return render(
         request, "accounts/security.html", _security_context(request, api_key_form=form), status=400

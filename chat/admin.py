@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db import models
+from django.forms import Field
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import ChatModel, Conversation, Message
+from javari.secrets import SECRET_FORMFIELD_OVERRIDES, mask_secret
 
 
 @admin.register(ChatModel)
@@ -26,6 +31,8 @@ class ChatModelAdmin(admin.ModelAdmin):
     list_editable = ["is_active", "order"]
     list_filter = ["is_active"]
     search_fields = ["name", "model", "base_url"]
+    # The provider key is write-only: the form shows its mask, never the key (javari/secrets.py).
+    formfield_overrides = SECRET_FORMFIELD_OVERRIDES
     fieldsets = [
         (None, {"fields": ["name", "is_active", "is_default", "order"]}),
         (
@@ -34,8 +41,8 @@ class ChatModelAdmin(admin.ModelAdmin):
                 "fields": ["base_url", "api_key", "model"],
                 "description": _(
                     "Any OpenAI-compatible Chat Completions API: OpenAI, Ollama, vLLM, OpenRouter, "
-                    "LM Studio. Leave a field blank to use the deployment's LLM_BASE_URL, LLM_API_KEY "
-                    "or LLM_MODEL."
+                    "LM Studio. A base URL, key or model left empty means the deployment's LLM_BASE_URL, "
+                    "LLM_API_KEY or LLM_MODEL (a stored key is emptied with its Clear box)."
                 ),
             },
         ),
@@ -51,6 +58,37 @@ class ChatModelAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def formfield_for_dbfield(
+        self, db_field: models.Field, request: HttpRequest, **kwargs: Any
+    ) -> Field | None:
+        if db_field.name == "api_key":
+            # The model's help text says "Blank: the deployment's"; in this form blank keeps the stored key.
+            kwargs["help_text"] = _(
+                "Stored encrypted and never shown again. Blank keeps the stored key; with no key at all, "
+                "the deployment's LLM_API_KEY is used."
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: ChatModel | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # A read-only page would print the field's value: staff who may only look see the mask.
+            fieldsets = [
+                (
+                    name,
+                    {
+                        **options,
+                        "fields": [f if f != "api_key" else "stored_api_key" for f in options["fields"]],
+                    },
+                )
+                for name, options in fieldsets
+            ]
+        return fieldsets
+
+    @admin.display(description=_("API key"))
+    def stored_api_key(self, obj: ChatModel) -> str:
+        return mask_secret(obj.api_key)
 
     @admin.display(description=_("model name"))
     def model_name(self, obj: ChatModel) -> str:

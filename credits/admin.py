@@ -32,7 +32,16 @@ from modeltranslation.admin import TranslationAdmin
 
 from credits import services
 from credits.errors import CreditsError
-from credits.models import ActionPrice, CreditAccount, EntryKind, LedgerEntry, Plan, Reservation, TopUpPack
+from credits.models import (
+    ActionPrice,
+    CreditAccount,
+    EntryKind,
+    LedgerEntry,
+    Plan,
+    RefusedWebhook,
+    Reservation,
+    TopUpPack,
+)
 from credits.selectors import USAGE
 
 # The account page shows this many of the newest entries; the full history is the ledger list.
@@ -472,3 +481,22 @@ class ReservationAdmin(ReadOnlyAdmin):
     @admin.display(description=_("user"), ordering="user__email")
     def user_email(self, reservation: Reservation) -> str:
         return reservation.user.email
+
+
+# --- Refused Stripe webhooks ------------------------------------------------------------------------
+
+
+@admin.register(RefusedWebhook)
+class RefusedWebhookAdmin(admin.ModelAdmin):
+    """Deliveries refused for their signature: read-only, bounded, no bodies (credits.views.webhooks)."""
+
+    list_display = ["received_at", "reason", "remote_ip", "size", "body_sha256"]
+    list_filter = ["reason"]
+    search_fields = ["remote_ip", "body_sha256"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: RefusedWebhook | None = None) -> bool:
+        return False

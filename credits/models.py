@@ -275,3 +275,30 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action_type} {self.held} ({self.status})"
+
+
+class RefusalReason(models.TextChoices):
+    BAD_SIGNATURE = "bad_signature", _("Signature did not verify")
+    NOT_AN_EVENT = "not_an_event", _("Not a Stripe event")
+
+
+class RefusedWebhook(models.Model):
+    """A delivery to the Stripe webhook that was refused: when, from where, why and how big, never
+    the body (a forger could send ~2 MB each). Only the newest ``REFUSED_WEBHOOKS_KEPT`` are kept
+    (credits.services.webhook_refusals), so a flood can't fill the database."""
+
+    id = models.BigAutoField(primary_key=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    remote_ip = models.GenericIPAddressField(_("remote address"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=RefusalReason.choices)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    # Tells repeated deliveries of the same body apart from different ones, without keeping it.
+    body_sha256 = models.CharField(_("SHA-256 of the body"), max_length=64)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("refused webhook delivery")
+        verbose_name_plural = _("refused webhook deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} · {self.remote_ip or '?'} · {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -6,10 +6,13 @@ an index into :func:`extract_artifacts`' list:
 1. markdown-it-py parses the text (CommonMark, tables, strikethrough; raw HTML is shown as text, not
    rendered). Linkify is off: it needs the extra ``linkify-it-py`` package.
 2. One walk over the tokens, in document order: each fence becomes an artifact (code, diff or JSON)
-   and is highlighted once with Pygments; each image with an http(s) or site-relative address
-   becomes an image artifact (any other image is shown as its alt text); external links get
+   and is highlighted once with Pygments; an image that may load in the page (a path on this site,
+   or https on a host the deployment allows in ``CSP_IMAGE_HOSTS``) becomes an image artifact; an
+   image elsewhere on the web becomes a link to it (the Content-Security-Policy would block it:
+   a link, not a broken image); any other image is shown as its alt text; external links get
    ``target="_blank"``; table alignment becomes a class (style attributes never pass).
 3. The tokens are rendered, fences in a ``.code-block`` wrapper with Copy and Open in panel buttons.
+   Code blocks and tables scroll, so each is a labelled, focusable region: a keyboard reaches it.
 4. nh3 sanitises the whole output with an allowlist: the last word on what reaches a page.
 
 Half-written Markdown renders as far as it goes: an unclosed fence is a code block up to the end
@@ -26,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
+from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 from markdown_it import MarkdownIt
@@ -64,23 +68,30 @@ _ALIGN_CLASSES = {"align-left", "align-center", "align-right"}
 
 def render_markdown(text: str) -> SafeString:
     """Safe HTML for a chat message or a doc: highlighted code blocks, no raw HTML, sanitised."""
-    return _render(text, get_language())[0]
+    return _render(text, get_language(), _image_hosts())[0]
 
 
 def extract_artifacts(text: str) -> list[dict[str, Any]]:
     """What the side panel can show for this text, in order of appearance (JSON-serialisable dicts)."""
-    return [dict(artifact) for artifact in _render(text, get_language())[1]]
+    return [dict(artifact) for artifact in _render(text, get_language(), _image_hosts())[1]]
 
 
 def render_with_artifacts(text: str) -> tuple[SafeString, list[dict[str, Any]]]:
     """Both of the above from one parse: the HTML and the artifacts its ``data-artifact`` indexes point at."""
-    rendered, artifacts = _render(text, get_language())
+    rendered, artifacts = _render(text, get_language(), _image_hosts())
     return rendered, [dict(artifact) for artifact in artifacts]
 
 
+def _image_hosts() -> tuple[str, ...]:
+    return tuple(settings.CSP_IMAGE_HOSTS)
+
+
 @functools.lru_cache(maxsize=RENDER_CACHE_SIZE)
-def _render(text: str, language: str | None) -> tuple[SafeString, tuple[dict[str, Any], ...]]:
-    # `language` is only the cache key: gettext reads the active language itself.
+def _render(
+    text: str, language: str | None, image_hosts: tuple[str, ...]
+) -> tuple[SafeString, tuple[dict[str, Any], ...]]:
+    # `language` and `image_hosts` are only the cache key: gettext and is_allowed_image_url read the
+    # active language and the setting themselves.
     md = _markdown()
     env: dict[str, Any] = {}
     tokens = md.parse(text or "", env)
@@ -105,11 +116,15 @@ def _collect(tokens: list[Token]) -> list[dict[str, Any]]:
             if match:
                 token.attrSet("class", f"align-{match.group(1)}")
         elif token.type == "inline" and token.children:
+            children: list[Token] = []
             for child in token.children:
                 if child.type == "image":
-                    _collect_image(child, artifacts)
-                elif child.type == "link_open" and _is_external(str(child.attrGet("href") or "")):
+                    children.extend(_collect_image(child, artifacts))
+                    continue
+                if child.type == "link_open" and _is_external(str(child.attrGet("href") or "")):
                     child.attrSet("target", "_blank")
+                children.append(child)
+            token.children = children
     return artifacts
 
 
@@ -142,6 +157,7 @@ def _fence_artifact(token: Token) -> dict[str, Any]:
             "language": name,
             "count": lines,
         }
+    token.meta["title"] = title
     return {
         "kind": kind,
         "title": title,
@@ -183,14 +199,19 @@ def _is_json_document(content: str) -> bool:
         return False
 
 
-def _collect_image(token: Token, artifacts: list[dict[str, Any]]) -> None:
+def _collect_image(token: Token, artifacts: list[dict[str, Any]]) -> list[Token]:
+    """The tokens that stand for an image: itself (an artifact too) if it may load in the page, a link
+    to it if it is elsewhere on the web, or its alt text."""
     src = str(token.attrGet("src") or "")
     alt = "".join(child.content for child in token.children or ())
     if not is_allowed_image_url(src):
+        if _is_web_url(src):
+            # The CSP would block it (img-src): a link the reader may follow, not a broken image.
+            link_open = Token("link_open", "a", 1, attrs={"href": src.strip(), "target": "_blank"})
+            label = Token("text", "", 0, content=alt or src.strip())
+            return [link_open, label, Token("link_close", "a", -1)]
         # Shown as its alt text: an image from elsewhere (data:, file:, a relative path) never loads.
-        token.type, token.tag, token.content, token.children = "text", "", alt, None
-        token.attrs = {}
-        return
+        return [Token("text", "", 0, content=alt)]
     token.attrSet("loading", "lazy")
     artifacts.append(
         {
@@ -203,15 +224,32 @@ def _collect_image(token: Token, artifacts: list[dict[str, Any]]) -> None:
             "auto_open": False,
         }
     )
+    return [token]
 
 
 def is_allowed_image_url(url: str) -> bool:
-    """An http(s) address or a path on this site ("/media/x.png"), nothing else."""
+    """May this image load in the page: a path on this site ("/media/x.png"), or an https address on a
+    host the deployment allows (``CSP_IMAGE_HOSTS``, as in the Content-Security-Policy's img-src)."""
     url = url.strip()
     if url.startswith("/"):
         # "//host/x" and "/\host/x" are other hosts to a browser.
         return len(url) == 1 or url[1] not in "/\\"
     parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return False
+    return any(_host_matches(parts.hostname, allowed) for allowed in settings.CSP_IMAGE_HOSTS)
+
+
+def _host_matches(host: str, allowed: str) -> bool:
+    """CSP's host-source matching: "img.example.com" exactly, "*.example.com" any subdomain of it."""
+    allowed = allowed.lower().split(":", 1)[0]
+    if allowed.startswith("*."):
+        return host.endswith(allowed[1:])
+    return host == allowed
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url.strip())
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
@@ -259,11 +297,15 @@ def _highlight(content: str, language: str) -> tuple[str, str]:
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
     md.add_render_rule("fence", _render_fence)
-    md.add_render_rule(
-        "table_open", lambda self, tokens, idx, options, env: '<div class="table-scroll"><table>\n'
-    )
+    md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", lambda self, tokens, idx, options, env: "</table></div>\n")
     return md
+
+
+def _render_table_open(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    # A wide table scrolls sideways in its wrapper: a focusable, labelled region, like a code block.
+    label = html.escape(gettext("Table"), quote=True)
+    return f'<div class="table-scroll" tabindex="0" role="region" aria-label="{label}"><table>\n'
 
 
 def _render_fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
@@ -275,13 +317,17 @@ def _render_fence(self: Any, tokens: list[Token], idx: int, options: Any, env: A
     open_label = html.escape(gettext("Open in panel"))
     copied_label = html.escape(gettext("Copied"))
     copy_label = html.escape(gettext("Copy"))
+    # The block scrolls sideways (and past 70vh): focusable, so a keyboard can scroll it (WCAG 2.1.1),
+    # and named for what it holds ("Python · 6 lines"), as the panel names it.
+    region_label = html.escape(gettext("Code block: %(title)s") % {"title": token.meta["title"]}, quote=True)
     return (
         f'<div class="code-block" data-language="{language}" data-artifact="{index}">'
         f'<div class="code-block__bar"><span class="code-block__lang">{label}</span>'
         f'<button type="button" class="open-artifact" data-open-artifact="{index}">{open_label}</button>'
         f'<button type="button" class="copy-button" data-copy data-copied="{copied_label}">'
         f"{copy_label}</button></div>"
-        f'<pre class="highlight"><code>{token.meta["code_html"]}</code></pre></div>\n'
+        f'<pre class="highlight" tabindex="0" role="region" aria-label="{region_label}">'
+        f"<code>{token.meta['code_html']}</code></pre></div>\n"
     )
 
 
@@ -297,13 +343,16 @@ _ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "ol": {"start"},
-    "div": {"data-language", "data-artifact"},
+    "div": {"data-language", "data-artifact", "aria-label"},
+    "pre": {"aria-label"},
     "button": {"data-copy", "data-copied", "data-open-artifact"},
 }
 _ATTRIBUTE_VALUES = {
     "a": {"target": {"_blank"}},
     "img": {"loading": {"lazy"}},
     "button": {"type": {"button"}},
+    "pre": {"tabindex": {"0"}, "role": {"region"}},
+    "div": {"tabindex": {"0"}, "role": {"region"}},
 }
 _CLASSES = {
     "span": _PYGMENTS_CLASSES | {"code-block__lang"},

@@ -8,12 +8,14 @@ With ``DATABASE_URL`` or ``REDIS_URL`` unset, the embedded defaults of ``javari.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import environ
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -112,6 +114,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (section below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -141,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "csp.context_processors.nonce",  # {{ CSP_NONCE }} for an inline <script nonce=...>
                 "javari.context_processors.shell",
                 "credits.context_processors.credits_bar",
                 "preferences.context_processors.theme",
@@ -395,6 +399,52 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------------
+# Scripts only from this site: no inline script without the request's nonce, no eval, so markup that
+# slipped through (a reply, a name) can't run. See docs/DESIGN.md, "Content-Security-Policy".
+# Styles allow 'unsafe-inline': third-party pages we serve carry inline <style> (the admin's change
+# list, dj-stripe's admin, DRF's browsable API) and our charts size bars with style="width: N%"; CSS
+# can't run script, and our Markdown sanitiser drops every style from content anyway.
+# Outside images are blocked unless the deployment lists their hosts in CSP_IMAGE_HOSTS (https only);
+# javari.markdown renders a blocked image as a link to it, not as a broken image.
+
+_CSP_HOST = re.compile(r"(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:[0-9]{1,5})?")
+
+
+def _csp_hosts(name: str, values: list[str]) -> list[str]:
+    """Host names such as ``images.example.com`` or ``*.example.com``, validated, lower-cased."""
+    hosts = [host.strip().lower() for host in values if host.strip()]
+    for host in hosts:
+        if not _CSP_HOST.fullmatch(host):
+            raise ImproperlyConfigured(
+                f"{name}: {host!r} is not a host name like images.example.com or *.example.com "
+                "(no scheme, path or quotes)."
+            )
+    return hosts
+
+
+CSP_IMAGE_HOSTS = _csp_hosts("CSP_IMAGE_HOSTS", env.list("CSP_IMAGE_HOSTS", default=[]))
+# Checkout and the billing portal are Stripe's pages: a form posts to us and we redirect there,
+# which form-action governs too. With a fake Stripe (tests), its address is allowed instead.
+_STRIPE_FORM_TARGETS = ["https://checkout.stripe.com", "https://billing.stripe.com"]
+if urlsplit(STRIPE_API_BASE).hostname not in (None, "api.stripe.com"):
+    _STRIPE_FORM_TARGETS.append("{0.scheme}://{0.netloc}".format(urlsplit(STRIPE_API_BASE)))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:", "blob:", *(f"https://{host}" for host in CSP_IMAGE_HOSTS)],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "frame-src": [csp.NONE],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF, *_STRIPE_FORM_TARGETS],
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------

@@ -197,22 +197,76 @@ def test_the_security_page_lists_keys_with_their_state(
     assert "Never used" in page
 
 
-def test_a_key_created_on_the_page_is_shown_once(alice_client: Client, alice: User) -> None:
+def _no_store(response) -> bool:
+    return "no-store" in {part.strip() for part in response.get("Cache-Control", "").split(",")}
+
+
+def test_a_key_created_on_the_page_is_shown_once_after_a_redirect(alice_client: Client, alice: User) -> None:
     response = alice_client.post(CREATE, {"name": "Deploy bot", "expires_on": ""})
-    assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
+    # POST-redirect-GET: reloading what the browser shows next repeats a GET, never the POST.
+    assert response.status_code == 303
+    assert response["Location"] == f"{SECURITY}#new-api-key-heading"
+    assert _no_store(response)
     key = alice.api_keys.get()
-    plaintext = response.context["new_api_key_plaintext"]
+    shown = alice_client.get(SECURITY)
+    assert shown.status_code == 200
+    assert _no_store(shown)
+    plaintext = shown.context["new_api_key_plaintext"]
     assert plaintext.startswith(key.prefix + "_")
-    assert plaintext in response.text
-    assert "Copy it now: it won" in response.text
+    assert plaintext in shown.text
+    assert "Copy it now: it won" in shown.text
     assert services.authenticate_api_key(plaintext) == key
     assert key.expires_at is None
     reloaded = alice_client.get(SECURITY)
     assert plaintext not in reloaded.text
+    assert "new-api-key-value" not in reloaded.text
     assert key.prefix in reloaded.text
+    assert _no_store(reloaded)
+    assert alice.api_keys.count() == 1  # the reload created nothing
     assert plaintext not in str(dict(alice_client.session))
     assert plaintext not in row_text(key)
+
+
+def test_between_the_post_and_its_get_the_key_is_kept_encrypted(alice_client: Client, alice: User) -> None:
+    from django.contrib.sessions.models import Session
+
+    alice_client.post(CREATE, {"name": "Deploy bot"})
+    key = alice.api_keys.get()
+    session_row = Session.objects.get(session_key=alice_client.session.session_key)
+    kept = session_row.get_decoded()["accounts.new_api_key"]
+    assert kept["id"] == str(key.pk)
+    shown = alice_client.get(SECURITY).context["new_api_key_plaintext"]
+    assert shown not in str(kept)
+    assert shown not in session_row.session_data
+
+
+def test_only_the_creator_sees_the_new_key(alice_client: Client, alice: User, charlie: User) -> None:
+    alice_client.post(CREATE, {"name": "Deploy bot"})
+    key = alice.api_keys.get()
+    charlie_client = Client()
+    charlie_client.force_login(charlie)
+    page = charlie_client.get(SECURITY)
+    assert "new-api-key-value" not in page.text
+    assert key.prefix not in page.text
+    assert "new_api_key_plaintext" not in page.context
+
+
+def test_a_replayed_post_creates_a_second_key_shown_as_its_own(alice_client: Client, alice: User) -> None:
+    first = alice_client.post(CREATE, {"name": "Deploy bot"})
+    first_plaintext = alice_client.get(first["Location"]).context["new_api_key_plaintext"]
+    second = alice_client.post(CREATE, {"name": "Deploy bot"})
+    assert second.status_code == 303
+    second_plaintext = alice_client.get(second["Location"]).context["new_api_key_plaintext"]
+    assert alice.api_keys.count() == 2
+    assert first_plaintext != second_plaintext
+
+
+def test_the_new_key_page_has_no_inline_script(alice_client: Client) -> None:
+    alice_client.post(CREATE, {"name": "Deploy bot"})
+    page = alice_client.get(SECURITY).text
+    assert "js/api_keys.js" in page
+    assert "<script>" not in page
+    assert 'data-copied="Copied to the clipboard."' in page
 
 
 def test_an_expiry_date_on_the_page_sets_the_first_moment_of_that_day(
@@ -322,6 +376,7 @@ def test_the_api_creates_a_key_and_returns_it_once(alice_client: Client, alice: 
         KEYS, {"name": "partner", "expires_at": expires.isoformat()}, content_type="application/json"
     )
     assert response.status_code == 201
+    assert _no_store(response)
     body = response.json()
     key = alice.api_keys.get()
     assert body["id"] == str(key.pk)

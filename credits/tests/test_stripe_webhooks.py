@@ -3,6 +3,7 @@ applied to the ledger once, anything unverifiable or unknown writing nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterator
@@ -18,8 +19,18 @@ from djstripe.models import WebhookEndpoint, WebhookEventTrigger
 
 from accounts.models import User
 from credits import services
-from credits.models import BillingCycle, CreditAccount, EntryKind, LedgerEntry, Plan, Tier
+from credits.models import (
+    BillingCycle,
+    CreditAccount,
+    EntryKind,
+    LedgerEntry,
+    Plan,
+    RefusalReason,
+    RefusedWebhook,
+    Tier,
+)
 from credits.services import stripe as billing
+from credits.services import webhook_refusals
 from credits.tests.fake_stripe import (
     WEBHOOK_SECRET,
     FakeStripe,
@@ -530,8 +541,104 @@ def test_a_badly_signed_webhook_gets_400_and_no_ledger_change(stripe_client, end
 
     assert response.status_code == 400
     assert snapshot(alice) == before
-    assert not WebhookEventTrigger.objects.filter(valid=True).exists()
     assert LedgerEntry.objects.filter(idempotency_key=f"stripe:{event['id']}").count() == 0
+    # Refused: recorded without its body (nor its headers), as its size and hash.
+    assert not WebhookEventTrigger.objects.exists()
+    refusal = RefusedWebhook.objects.get()
+    body = payload.encode()
+    assert (refusal.reason, refusal.size, refusal.remote_ip) == (
+        RefusalReason.BAD_SIGNATURE,
+        len(body),
+        "127.0.0.1",
+    )
+    assert refusal.body_sha256 == hashlib.sha256(body).hexdigest()
+
+
+@pytest.mark.parametrize("body", ["not json at all", "[1, 2]", "5", '{"type": "checkout.session.completed"}'])
+def test_a_body_that_is_no_stripe_event_is_refused_and_recorded_without_it(stripe_client, endpoint, body):
+    url = reverse("stripe_webhook", kwargs={"uuid": endpoint.djstripe_uuid})
+
+    response = stripe_client.post(
+        url, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(body)
+    )
+
+    assert response.status_code == 400
+    assert not WebhookEventTrigger.objects.exists()
+    refusal = RefusedWebhook.objects.get()
+    assert (refusal.reason, refusal.size) == (RefusalReason.NOT_AN_EVENT, len(body.encode()))
+
+
+def test_a_large_forged_body_is_not_stored(stripe_client, endpoint):
+    event = make_event("checkout.session.completed", checkout_session_object(metadata={}))
+    event["padding"] = "x" * 2_000_000
+    payload = json.dumps(event)
+    url = reverse("stripe_webhook", kwargs={"uuid": endpoint.djstripe_uuid})
+
+    response = stripe_client.post(
+        url, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload, "whsec_not_ours")
+    )
+
+    assert response.status_code == 400
+    refusal = RefusedWebhook.objects.get()
+    assert refusal.size == len(payload)
+    assert not WebhookEventTrigger.objects.exists()
+
+
+def test_the_record_of_refusals_stays_bounded(stripe_client, endpoint, monkeypatch):
+    monkeypatch.setattr(webhook_refusals, "REFUSED_WEBHOOKS_KEPT", 3)
+    url = reverse("stripe_webhook", kwargs={"uuid": endpoint.djstripe_uuid})
+    for n in range(5):
+        payload = json.dumps(make_event("charge.refunded", {"n": n}))
+        response = stripe_client.post(
+            url, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload, "whsec_no")
+        )
+        assert response.status_code == 400
+    kept = list(RefusedWebhook.objects.order_by("id"))
+    assert len(kept) == 3
+    sizes = [len(json.dumps(make_event("charge.refunded", {"n": n}))) for n in range(2, 5)]
+    assert [r.size for r in kept] == sizes  # the newest three
+
+
+def test_pruning_keeps_the_newest(db):
+    for n in range(4):
+        webhook_refusals.record_refused_webhook(body=b"x" * n, remote_ip="10.0.0.1", reason="bad_signature")
+    assert webhook_refusals.prune_refused_webhooks(keep=2) == 2
+    assert sorted(RefusedWebhook.objects.values_list("size", flat=True)) == [2, 3]
+    assert webhook_refusals.prune_refused_webhooks(keep=0) == 2
+    assert not RefusedWebhook.objects.exists()
+
+
+@pytest.mark.parametrize("forwarded", ["not an address", "10.0.0.7:443", "a\x00b", "::1, 10.0.0.1"])
+def test_a_forged_forwarded_for_header_is_no_server_error(stripe_client, endpoint, alice, forwarded):
+    payload = json.dumps(
+        make_event("charge.refunded", charge_object(payment_intent="pi_x", amount=100, amount_refunded=100))
+    )
+    url = reverse("stripe_webhook", kwargs={"uuid": endpoint.djstripe_uuid})
+    for signature in (sign(payload, "whsec_no"), sign(payload)):
+        response = stripe_client.post(
+            url,
+            payload,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=signature,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+        assert response.status_code < 500
+    assert RefusedWebhook.objects.count() == 1
+    assert WebhookEventTrigger.objects.filter(valid=True).count() == 1
+
+
+def test_staff_read_refusals_but_cannot_change_them(staff_client, db):
+    refusal = webhook_refusals.record_refused_webhook(
+        body=b"{}", remote_ip="10.0.0.1", reason="bad_signature"
+    )
+    page = staff_client.get("/admin/credits/refusedwebhook/")
+    assert page.status_code == 200
+    assert "10.0.0.1" in page.text
+    assert staff_client.get("/admin/credits/refusedwebhook/add/").status_code == 403
+    change = staff_client.post(f"/admin/credits/refusedwebhook/{refusal.pk}/change/", {"size": 1})
+    assert change.status_code in (200, 403)
+    refusal.refresh_from_db()
+    assert refusal.size == 2
 
 
 def test_a_webhook_for_an_unknown_customer_writes_nothing_and_says_why(
@@ -667,3 +774,23 @@ def test_ledger_matches_balance_after_a_run_of_mixed_events(stripe_client, endpo
     account = services.get_account(alice)
     assert account.plan.tier == Tier.FREE
     assert account.allowance_renews_at - datetime.now(UTC) > timedelta(days=27)
+
+
+def test_the_migration_forgets_the_bodies_refused_before_it(endpoint):
+    import importlib
+
+    from django.apps import apps
+
+    forged = "x" * 10_000
+    WebhookEventTrigger.objects.create(
+        headers={}, body=forged, remote_ip="10.0.0.9", webhook_endpoint=endpoint, valid=False
+    )
+    kept = WebhookEventTrigger.objects.create(
+        headers={}, body="{}", remote_ip="10.0.0.8", webhook_endpoint=endpoint, valid=True
+    )
+    migration = importlib.import_module("credits.migrations.0003_refused_webhooks")
+    migration.forget_refused_bodies(apps, None)
+    assert list(WebhookEventTrigger.objects.all()) == [kept]
+    refusal = RefusedWebhook.objects.get()
+    assert (refusal.remote_ip, refusal.size, refusal.reason) == ("10.0.0.9", 10_000, "bad_signature")
+    assert refusal.body_sha256 == hashlib.sha256(forged.encode()).hexdigest()

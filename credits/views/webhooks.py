@@ -5,9 +5,12 @@ dj-stripe's own view would also *process* each event, syncing its mirror models 
 ``WebhookEventTrigger.from_request`` without that step:
 
 1. No ``Stripe-Signature`` header: 400, nothing stored.
-2. Store the request as a ``WebhookEventTrigger`` of its ``WebhookEndpoint`` (404 for an unknown
-   endpoint), then verify the signature with dj-stripe against the endpoint's secret; a bad one
-   is recorded as invalid and answered 400, with no ledger change.
+2. Build the request as a ``WebhookEventTrigger`` of its ``WebhookEndpoint`` (404 for an unknown
+   endpoint), not yet saved, and verify the signature with dj-stripe against the endpoint's
+   secret. A body that isn't a Stripe event or a bad signature is answered 400 with no ledger
+   change; only a ``RefusedWebhook`` row is written (time, address, reason, size, body hash: never
+   the body, which a forger could make ~2 MB each), and only the newest 1,000 of those are kept.
+   A verified delivery is saved as the trigger, headers and body included.
 3. Apply the event with ``credits.services.stripe.process_webhook_trigger`` in a transaction. An
    error rolls that back, is kept on the trigger (exception and traceback) and answered 500, so
    Stripe retries; otherwise the trigger is marked processed and answered 200.
@@ -15,6 +18,7 @@ dj-stripe's own view would also *process* each event, syncing its mirror models 
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from traceback import format_exc
 from uuid import UUID
@@ -27,7 +31,9 @@ from django.views.decorators.http import require_POST
 from djstripe.models import WebhookEndpoint, WebhookEventTrigger
 from djstripe.models.webhooks import get_remote_ip
 
+from credits.models import RefusalReason
 from credits.services.stripe_events import process_webhook_trigger
+from credits.services.webhook_refusals import record_refused_webhook
 
 logger = logging.getLogger(__name__)
 
@@ -38,17 +44,25 @@ def stripe_webhook(request: HttpRequest, uuid: UUID) -> HttpResponse:
     if "stripe-signature" not in request.headers:
         return HttpResponseBadRequest("Missing Stripe-Signature header.", content_type="text/plain")
     endpoint = get_object_or_404(WebhookEndpoint, djstripe_uuid=uuid)
-    trigger = WebhookEventTrigger.objects.create(
-        headers=dict(request.headers),
-        body=request.body.decode(request.encoding or "utf-8", errors="replace"),
-        remote_ip=get_remote_ip(request),
+    remote_ip = _remote_ip(request)
+    trigger = WebhookEventTrigger(
+        headers={name: _storable(value) for name, value in request.headers.items()},
+        body=_storable(request.body.decode(request.encoding or "utf-8", errors="replace")),
+        remote_ip=remote_ip or "0.0.0.0",  # noqa: S104 (dj-stripe's own "unknown", not a bind address)
         webhook_endpoint=endpoint,
     )
-    trigger.valid = trigger.validate(secret=endpoint.secret, api_key="")
-    if not trigger.valid:
-        trigger.save()
-        logger.warning("Stripe webhook %s: signature did not verify", trigger.pk)
-        return HttpResponseBadRequest("The Stripe-Signature did not verify.", content_type="text/plain")
+    refusal = _refusal(trigger, endpoint)
+    if refusal is not None:
+        record_refused_webhook(body=request.body, remote_ip=remote_ip, reason=refusal)
+        logger.warning("Stripe webhook refused from %s: %s", remote_ip or "unknown address", refusal)
+        message = (
+            "Not a Stripe event."
+            if refusal == RefusalReason.NOT_AN_EVENT
+            else "The signature did not verify."
+        )
+        return HttpResponseBadRequest(message, content_type="text/plain")
+    trigger.valid = True
+    trigger.save()
     try:
         with transaction.atomic():
             process_webhook_trigger(trigger)
@@ -61,3 +75,30 @@ def stripe_webhook(request: HttpRequest, uuid: UUID) -> HttpResponse:
         return HttpResponseServerError(str(exc), content_type="text/plain")
     trigger.save()
     return HttpResponse(str(trigger.pk), content_type="text/plain")
+
+
+def _refusal(trigger: WebhookEventTrigger, endpoint: WebhookEndpoint) -> str | None:
+    """Why this delivery is refused (a ``RefusalReason``), or None when it is a verified event."""
+    event = trigger.json_body  # {} when the body isn't JSON
+    if not isinstance(event, dict) or not {"id", "livemode"} <= event.keys():
+        return RefusalReason.NOT_AN_EVENT
+    try:
+        valid = trigger.validate(secret=endpoint.secret, api_key="")
+    except ValueError:  # the endpoint has no secret yet: nothing can verify
+        valid = False
+    return None if valid else RefusalReason.BAD_SIGNATURE
+
+
+def _remote_ip(request: HttpRequest) -> str | None:
+    """The sender's address as dj-stripe reads it (X-Forwarded-For first), or None if that isn't an
+    IP address: the header is the sender's to write, and the column only takes addresses."""
+    try:
+        return str(ipaddress.ip_address(get_remote_ip(request).strip()))
+    except ValueError:
+        return None
+
+
+def _storable(text: str) -> str:
+    """PostgreSQL's text and jsonb can't hold NUL: a header or body with one is kept with U+FFFD, so
+    it is still stored for staff to see (and its signature fails), never a 500."""
+    return text.replace("\x00", "\ufffd")

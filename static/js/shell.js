@@ -139,4 +139,16 @@
 
   document.addEventListener("DOMContentLoaded", setupPresetCards);
   document.addEventListener("DOMContentLoaded", setupCharCounters);
+
+  // A form with data-confirm="Question?" asks before it is sent (an onsubmit attribute would be
+  // inline script, which the Content-Security-Policy refuses). Listening in the capture phase on the
+  // document runs before any listener of the form's own, so a "Cancel" stops them too.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-confirm")) return;
+    if (!window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
 })();

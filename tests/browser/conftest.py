@@ -11,6 +11,8 @@
   per-context storage, apart from the ones pytest-django closes; they are closed before the loop
   stops, or the test database could not be dropped at the end of the run.
 - Screenshots go to ``test-artifacts/browser/`` (git-ignored); a failing test leaves one too.
+- Every page runs under the site's Content-Security-Policy: a violation (Chromium reports each as a
+  console error) fails the test that caused it, whatever that test asserts itself.
 """
 
 from __future__ import annotations
@@ -133,6 +135,15 @@ def page(
     context: BrowserContext, page_problems: list[str], artifacts_dir: Path, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
     page = context.new_page()
+    csp_violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            csp_violations.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.on("pageerror", lambda error: page_problems.append(f"JavaScript error: {error}"))
     page.on(
         "response",
@@ -148,6 +159,7 @@ def page(
         page.screenshot(
             path=str(artifacts_dir / f"{_file_stem(request.node.name)}-FAILED.png"), full_page=True
         )
+    assert csp_violations == [], f"Content-Security-Policy violations: {csp_violations}"
 
 
 @pytest.fixture
