@@ -28,6 +28,7 @@ from djstripe.models import WebhookEndpoint, WebhookEventTrigger
 from djstripe.models.webhooks import get_remote_ip
 
 from credits.services.stripe_events import process_webhook_trigger
+from javari.parsers import InvalidJSON, loads
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,12 @@ def stripe_webhook(request: HttpRequest, uuid: UUID) -> HttpResponse:
     if "stripe-signature" not in request.headers:
         return HttpResponseBadRequest("Missing Stripe-Signature header.", content_type="text/plain")
     endpoint = get_object_or_404(WebhookEndpoint, djstripe_uuid=uuid)
+    try:  # dj-stripe's json.loads would recurse on deep nesting and assumes an object: a 500 either way
+        event = loads(request.body)
+    except InvalidJSON:
+        event = None
+    if not isinstance(event, dict):
+        return HttpResponseBadRequest("The body is not a Stripe event.", content_type="text/plain")
     trigger = WebhookEventTrigger.objects.create(
         headers=dict(request.headers),
         body=request.body.decode(request.encoding or "utf-8", errors="replace"),
