@@ -27,11 +27,17 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword.encode():
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(services.InvalidApiKey.Reason.MALFORMED.label)
+            raise exceptions.AuthenticationFailed(
+                services.InvalidApiKey.Reason.MALFORMED.label,
+                code=services.InvalidApiKey.Reason.MALFORMED.value,
+            )
         try:
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed(services.InvalidApiKey.Reason.MALFORMED.label) from None
+            raise exceptions.AuthenticationFailed(
+                services.InvalidApiKey.Reason.MALFORMED.label,
+                code=services.InvalidApiKey.Reason.MALFORMED.value,
+            ) from None
         try:
             api_key = services.authenticate_api_key(raw)
         except services.InvalidApiKey as error:

@@ -28,6 +28,8 @@ from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from djstripe.admin.admin import WebhookEndpointAdmin as DjStripeWebhookEndpointAdmin
+from djstripe.models import WebhookEndpoint
 from modeltranslation.admin import TranslationAdmin
 
 from credits import services
@@ -499,4 +501,23 @@ class RefusedWebhookAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: RefusedWebhook | None = None) -> bool:
+        return False
+
+
+# dj-stripe's webhook endpoint admin writes to Stripe from its forms: its add form reverses
+# dj-stripe's own webhook URL, which we don't serve (credits.views.webhooks does), and a save
+# calls Stripe's API; either was a 500 (issue 10). The endpoint is kept by ensure_webhook_endpoint
+# (``manage.py stripe_webhook``), so staff see it here and change it there.
+admin.site.unregister(WebhookEndpoint)
+
+
+@admin.register(WebhookEndpoint)
+class ReadOnlyWebhookEndpointAdmin(DjStripeWebhookEndpointAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -45,3 +45,29 @@ class JavariAdminSite(admin.AdminSite):
             activate_url = resolve_url("mfa_activate_totp")
             return HttpResponseRedirect(f"{activate_url}?{urlencode({'next': next_url})}")
         return HttpResponseRedirect(next_url)
+
+
+# dj-stripe's custom actions (its admin's "action/<action>/<model>/" URLs) look the model up and
+# call the handler by name from the URL, and parse the selected ids with int(): an unknown one was
+# a 500 (issue 10). javari/urls.py routes them here first; known ones go on to dj-stripe's view.
+def djstripe_custom_action(
+    request: HttpRequest, admin_model: str, action_name: str, model_name: str
+) -> HttpResponse:
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+    from djstripe.admin.views import ConfirmCustomAction
+
+    known_model = any(
+        model._meta.app_label == "djstripe" and model._meta.model_name == model_name == admin_model
+        for model in admin.site._registry
+    )
+    # Its handlers are its own methods named "_resync_instances" and the like (never a dunder).
+    known_action = (
+        action_name.startswith("_")
+        and not action_name.startswith("__")
+        and callable(vars(ConfirmCustomAction).get(action_name))
+    )
+    if not (known_model and known_action):
+        raise Http404
+    if not all(pk.isdigit() for pk in request.POST.getlist(ACTION_CHECKBOX_NAME)):
+        return HttpResponseBadRequest(_("Select the rows again."), content_type="text/plain")
+    return ConfirmCustomAction.as_view()(request, action_name=action_name, model_name=model_name)

@@ -115,6 +115,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (section below)
+    # NUL and invalid Unicode are a 400 before static files, sessions or any view read the request.
+    "javari.middleware.RefuseUnstorableTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -399,6 +401,18 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with bounded nesting and storable text (a deep document was a RecursionError, a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "javari.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "javari.api_errors.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # Every error as {"error": code, "detail": message}, as chat's API answers.
+    "EXCEPTION_HANDLER": "javari.api_errors.exception_handler",
 }
 
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------------

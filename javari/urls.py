@@ -5,11 +5,17 @@ from django.urls import include, path
 
 from credits.views.webhooks import stripe_webhook
 from javari import views
+from javari.admin_site import djstripe_custom_action
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    # Before the admin's own routes: dj-stripe's action URLs, checked first (javari/admin_site.py).
+    path(
+        "admin/djstripe/<str:admin_model>/action/<str:action_name>/<str:model_name>/",
+        admin.site.admin_view(djstripe_custom_action),
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

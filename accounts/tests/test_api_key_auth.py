@@ -46,13 +46,19 @@ def test_without_any_credentials_it_is_a_401_asking_for_a_bearer_key(client: Cli
     response = client.get(CREDITS)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
-    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    assert response.json() == {
+        "error": "not_authenticated",
+        "detail": "Authentication credentials were not provided.",
+    }
 
 
 def test_another_scheme_is_not_taken_for_a_key(client: Client) -> None:
     response = client.get(CREDITS, headers={"authorization": "Basic YWxpY2U6cHc="})
     assert response.status_code == 401
-    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    assert response.json() == {
+        "error": "not_authenticated",
+        "detail": "Authentication credentials were not provided.",
+    }
 
 
 @pytest.mark.parametrize(
@@ -71,6 +77,7 @@ def test_another_scheme_is_not_taken_for_a_key(client: Client) -> None:
 def test_a_malformed_key_is_a_401_saying_so(client: Client, alice: User, header: str) -> None:
     response = client.get(CREDITS, headers={"authorization": header})
     assert response.status_code == 401
+    assert response.json()["error"] == "malformed"
     assert response.json()["detail"].startswith("Malformed API key.")
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
 
@@ -87,7 +94,7 @@ def test_an_unknown_key_is_a_401(client: Client, alice_key: tuple[ApiKey, str]) 
     for raw in (forged, "jv_zzzzzzzz_" + plaintext[-43:]):
         response = client.get(CREDITS, headers=bearer(raw))
         assert response.status_code == 401
-        assert response.json() == {"detail": "This API key is not valid."}
+        assert response.json() == {"error": "unknown", "detail": "This API key is not valid."}
 
 
 def test_a_revoked_key_is_refused_on_the_next_request(client: Client, alice: User) -> None:
@@ -96,7 +103,7 @@ def test_a_revoked_key_is_refused_on_the_next_request(client: Client, alice: Use
     services.revoke_api_key(user=alice, key_id=key.pk)
     response = client.get(CREDITS, headers=bearer(plaintext))
     assert response.status_code == 401
-    assert response.json() == {"detail": "This API key has been revoked."}
+    assert response.json() == {"error": "revoked", "detail": "This API key has been revoked."}
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
@@ -108,7 +115,7 @@ def test_an_expired_key_is_a_401_saying_so(client: Client, alice: User) -> None:
     ApiKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = client.get(CREDITS, headers=bearer(plaintext))
     assert response.status_code == 401
-    assert response.json() == {"detail": "This API key has expired."}
+    assert response.json() == {"error": "expired", "detail": "This API key has expired."}
 
 
 def test_a_deactivated_users_key_is_refused(
@@ -118,7 +125,10 @@ def test_a_deactivated_users_key_is_refused(
     alice.save()
     response = client.get(CREDITS, headers=bearer(alice_key[1]))
     assert response.status_code == 401
-    assert response.json() == {"detail": "The account this API key belongs to is deactivated."}
+    assert response.json() == {
+        "error": "inactive",
+        "detail": "The account this API key belongs to is deactivated.",
+    }
 
 
 def test_last_used_is_written_at_most_once_a_minute(

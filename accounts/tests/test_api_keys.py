@@ -407,10 +407,12 @@ def test_bad_input_on_the_api_is_a_400_and_creates_nothing(
 ) -> None:
     response = alice_client.post(KEYS, data, content_type="application/json")
     assert response.status_code == 400
-    errors = response.json()
-    assert list(errors) == [field]
+    body = response.json()
+    assert body["error"] == "invalid"
+    assert list(body["fields"]) == [field]
     if message:
-        assert errors[field] == [message]
+        assert body["fields"][field] == [message]
+        assert body["detail"] == message
     assert not ApiKey.objects.exists()
 
 
@@ -419,8 +421,11 @@ def test_past_the_cap_the_api_says_so(alice_client: Client, alice: User) -> None
         services.create_api_key(user=alice, name=f"k{n}")
     response = alice_client.post(KEYS, {"name": "one more"}, content_type="application/json")
     assert response.status_code == 400
+    message = "You already have 20 active API keys. Revoke one before creating another."
     assert response.json() == {
-        "non_field_errors": ["You already have 20 active API keys. Revoke one before creating another."]
+        "error": "invalid",
+        "detail": message,
+        "fields": {"non_field_errors": [message]},
     }
     assert alice.api_keys.count() == services.MAX_ACTIVE_API_KEYS
 
@@ -449,7 +454,10 @@ def test_a_key_can_revoke_itself(client: Client, alice: User) -> None:
     key, plaintext = services.create_api_key(user=alice, name="leaked")
     bearer = {"authorization": f"Bearer {plaintext}"}
     assert client.post(f"{KEYS}{key.pk}/revoke/", headers=bearer).status_code == 204
-    assert client.get(KEYS, headers=bearer).json() == {"detail": "This API key has been revoked."}
+    assert client.get(KEYS, headers=bearer).json() == {
+        "error": "revoked",
+        "detail": "This API key has been revoked.",
+    }
 
 
 def test_charlie_gets_a_404_for_alices_key_on_the_api(client: Client, alice: User, charlie: User) -> None:

@@ -66,7 +66,8 @@ def test_a_malformed_body_to_ones_own_conversation_is_a_400(api, alice, local_mo
         f"/api/v1/conversations/{conversation.pk}/messages/", {"content": "Hi", "model": "x"}, format="json"
     )
     assert response.status_code == 400
-    assert "model" in response.json()
+    assert response.json()["error"] == "invalid"
+    assert "model" in response.json()["fields"]
     assert not conversation.messages.exists()
 
 

@@ -14,7 +14,7 @@ from credits.models import CreditAccount, LedgerEntry, Plan, Tier
 pytestmark = pytest.mark.django_db
 CREDITS = "/api/v1/credits/"
 USAGE = "/api/v1/credits/usage/"
-NOT_SIGNED_IN = {"detail": "Authentication credentials were not provided."}
+NOT_SIGNED_IN = {"error": "not_authenticated", "detail": "Authentication credentials were not provided."}
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from djstripe.models.webhooks import get_remote_ip
 from credits.models import RefusalReason
 from credits.services.stripe_events import process_webhook_trigger
 from credits.services.webhook_refusals import record_refused_webhook
+from javari.parsers import InvalidJSON, loads
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,12 @@ def stripe_webhook(request: HttpRequest, uuid: UUID) -> HttpResponse:
 
 def _refusal(trigger: WebhookEventTrigger, endpoint: WebhookEndpoint) -> str | None:
     """Why this delivery is refused (a ``RefusalReason``), or None when it is a verified event."""
-    event = trigger.json_body  # {} when the body isn't JSON
+    # Parsed with our bounded parser first: dj-stripe's json.loads (``json_body``) recurses on deep
+    # nesting, a 500 (issue 10). Past this check the body is at most MAX_JSON_DEPTH deep.
+    try:
+        event = loads(trigger.body)
+    except InvalidJSON:
+        event = None
     if not isinstance(event, dict) or not {"id", "livemode"} <= event.keys():
         return RefusalReason.NOT_AN_EVENT
     try:

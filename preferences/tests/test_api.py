@@ -94,7 +94,8 @@ def test_one_bad_field_is_a_400_naming_it_and_nothing_changes(
     )
 
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert response.json()["error"] == "invalid"
+    assert list(response.json()["fields"]) == [field]
     assert UserPreferences.objects.filter(user=alice).values().get() == before
     alice.refresh_from_db()
     assert alice.language == ""
