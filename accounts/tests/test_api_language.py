@@ -32,7 +32,7 @@ def _too_long_prompt(client: Client, key: str, **headers: str):
 def test_a_spanish_users_key_gets_spanish_errors(client: Client, alice: User) -> None:
     response = _too_long_prompt(client, _key_of(alice, language="es"))
     assert response.status_code == 400
-    assert response.json()["custom_system_prompt"] == [
+    assert response.json()["fields"]["custom_system_prompt"] == [
         "Tus instrucciones deben tener como máximo 4.000 caracteres: tienen 4.001."
     ]
     assert response.headers["Content-Language"] == "es"
@@ -40,7 +40,7 @@ def test_a_spanish_users_key_gets_spanish_errors(client: Client, alice: User) ->
 
 def test_accept_language_english_overrides_the_owners_spanish(client: Client, alice: User) -> None:
     response = _too_long_prompt(client, _key_of(alice, language="es"), **{"accept-language": "en"})
-    assert response.json()["custom_system_prompt"] == [
+    assert response.json()["fields"]["custom_system_prompt"] == [
         "Keep your instructions to 4,000 characters or fewer: they have 4,001."
     ]
     assert response.headers["Content-Language"] == "en"
@@ -48,7 +48,7 @@ def test_accept_language_english_overrides_the_owners_spanish(client: Client, al
 
 def test_an_english_user_asking_for_spanish_gets_spanish(client: Client, bob: User) -> None:
     response = _too_long_prompt(client, _key_of(bob), **{"accept-language": "es-MX,es;q=0.9,en;q=0.5"})
-    assert response.json()["custom_system_prompt"] == [
+    assert response.json()["fields"]["custom_system_prompt"] == [
         "Tus instrucciones deben tener como máximo 4.000 caracteres: tienen 4.001."
     ]
     assert response.headers["Content-Language"] == "es"
@@ -61,7 +61,7 @@ def test_a_language_we_dont_offer_leaves_the_owners_language(client: Client, ali
 
 def test_an_english_user_without_accept_language_gets_english(client: Client, charlie: User) -> None:
     response = _too_long_prompt(client, _key_of(charlie))
-    assert response.json()["custom_system_prompt"][0].startswith("Keep your instructions")
+    assert response.json()["fields"]["custom_system_prompt"][0].startswith("Keep your instructions")
     assert response.headers["Content-Language"] == "en"
 
 
@@ -78,7 +78,7 @@ def test_drfs_own_field_errors_speak_spanish_in_the_tu_register(client: Client, 
     client.force_login(alice)
     response = client.post(KEYS, {"name": "n" * 81}, content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["name"] == ["Este campo no puede tener más de 80 caracteres."]
+    assert response.json()["fields"]["name"] == ["Este campo no puede tener más de 80 caracteres."]
 
 
 def test_an_unknown_preset_is_refused_in_spanish(client: Client, alice: User) -> None:
@@ -89,7 +89,7 @@ def test_an_unknown_preset_is_refused_in_spanish(client: Client, alice: User) ->
         headers={"authorization": f"Bearer {_key_of(alice, language='es')}"},
     )
     assert response.status_code == 400
-    assert response.json()["preset"] == [
+    assert response.json()["fields"]["preset"] == [
         "Preajuste desconocido no-such-preset: usa la clave de un preajuste activo."
     ]
 
@@ -102,7 +102,7 @@ def test_unknown_fields_are_refused_in_spanish(client: Client, alice: User) -> N
         headers={"authorization": f"Bearer {_key_of(alice, language='es')}"},
     )
     assert response.status_code == 400
-    assert response.json()["colour"] == ["Campo desconocido."]
+    assert response.json()["fields"]["colour"] == ["Campo desconocido."]
 
 
 def test_a_refused_key_is_answered_in_the_language_asked_for(client: Client, db: None) -> None:
