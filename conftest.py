@@ -8,9 +8,13 @@
 from __future__ import annotations
 
 import importlib
+import socket
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
+import uvicorn
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.cache import cache
@@ -61,6 +65,32 @@ def _default_language() -> Iterator[None]:
 def _clean_cache() -> None:
     # Rate-limit counters live in the cache (Redis db 15 under test settings): start each test clean.
     cache.clear()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def asgi_url(transactional_db: None) -> Iterator[str]:
+    """uvicorn serving javari.asgi in a thread, on the test database."""
+    from javari.asgi import application
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 @pytest.fixture

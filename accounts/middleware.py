@@ -6,6 +6,7 @@ from collections.abc import Callable
 from allauth.usersessions.middleware import UserSessionsMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 # A session's "last seen" (Security → sessions) is written at most this often.
 SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
@@ -50,3 +51,22 @@ class SessionActivityMiddleware(UserSessionsMiddleware):
             return self.get_response(request)
         session[_LAST_TRACKED] = now
         return super().__call__(request)
+
+
+# Pages that show a two-factor secret (the TOTP set-up page shows it as text and as a QR code) or
+# recovery codes. allauth marks some of them never_cache, not the TOTP set-up page (issue 10).
+NO_STORE_PATH_PREFIXES = ("/accounts/2fa/", "/accounts/reauthenticate/")
+
+
+class NoStoreSecretPagesMiddleware:
+    """``Cache-Control: no-store`` on every response under the two-factor pages: a secret shown
+    there must never be kept by the browser's disk cache or a proxy."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path_info.startswith(NO_STORE_PATH_PREFIXES):
+            patch_cache_control(response, no_store=True, no_cache=True, max_age=0, private=True)
+        return response

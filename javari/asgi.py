@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from django.core.asgi import get_asgi_application
+from javari.handlers import asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "javari.settings")
 
-application = get_asgi_application()
+application = asgi_application()

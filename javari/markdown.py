@@ -228,12 +228,22 @@ def _collect_image(token: Token, artifacts: list[dict[str, Any]]) -> list[Token]
 
 
 def is_allowed_image_url(url: str) -> bool:
-    """May this image load in the page: a path on this site ("/media/x.png"), or an https address on a
-    host the deployment allows (``CSP_IMAGE_HOSTS``, as in the Content-Security-Policy's img-src)."""
+    """May this image load in the page: a file of this site's (under ``MEDIA_URL`` or ``STATIC_URL``),
+    or an https address on a host the deployment allows (``CSP_IMAGE_HOSTS``, as in the
+    Content-Security-Policy's img-src).
+
+    No other path of ours: an image is a signed-in GET that the reader's browser sends unasked, and
+    ``![x](/accounts/security/)`` would use up a new API key's one showing, or ``/billing/return/…``
+    call Stripe (issue 10).
+    """
     url = url.strip()
     if url.startswith("/"):
-        # "//host/x" and "/\host/x" are other hosts to a browser.
-        return len(url) == 1 or url[1] not in "/\\"
+        # "//host/x" and "/\host/x" are other hosts to a browser; ".." could climb out of /media/.
+        path = urlsplit(url).path
+        if url[1:2] in ("/", "\\") or "\\" in url or ".." in path.split("/"):
+            return False
+        own = tuple("/" + prefix.strip("/") + "/" for prefix in (settings.MEDIA_URL, settings.STATIC_URL))
+        return path.startswith(own)
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         return False

@@ -12,8 +12,15 @@ text that is not valid UTF-8 (an encoded surrogate among it) in:
   carry binary files, by their field names and values as Django parses them (Django replaces what
   is not UTF-8 there with U+FFFD, which is text a person can see and correct).
 
+A request whose Content-Type names a charset other than UTF-8 (or its subset ASCII) is a 415:
+Django decodes the query string and form fields with that charset, and one that is not a text
+encoding at all (``bz2_codec``, ``punycode``) or that Django then refuses for forms (``utf-7``) was
+a 500 on any URL. A multipart body Django can't parse is a 400, and one larger than
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413 before Django spools its files to disk: no endpoint takes
+uploads yet.
+
 JSON bodies are the JSON parser's (javari/parsers.py): NUL and surrogates arrive there as escapes.
-The answer is a plain sentence, or ``{"error": "invalid_text", "detail": …}`` under /api/.
+The answer is a plain sentence, or ``{"error": code, "detail": …}`` under /api/.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -31,6 +39,13 @@ from javari.parsers import UNSTORABLE_TEXT, invalid_text_message
 
 _FORM = "application/x-www-form-urlencoded"
 _MULTIPART = "multipart/form-data"
+# The charsets a request may name (RFC 8259 makes JSON UTF-8; browsers send forms as UTF-8).
+_CHARSETS = {"utf-8", "utf8", "us-ascii", "ascii"}
+
+
+def _bad_charset(request: HttpRequest) -> bool:
+    charset = request.content_params.get("charset") if request.content_params else None
+    return charset is not None and charset.strip().lower() not in _CHARSETS
 
 
 def _as_bytes(text: str) -> bytes:
@@ -44,7 +59,7 @@ def _as_bytes(text: str) -> bytes:
 def _bad_urlencoded(raw: bytes, encoding: str) -> bool:
     try:
         text = unquote_to_bytes(raw.replace(b"+", b" ")).decode(encoding)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):
         return True
     return bool(UNSTORABLE_TEXT.search(text))
 
@@ -70,6 +85,8 @@ def _bad_body(request: HttpRequest) -> bool:
     if content_type == _FORM:
         return _bad_urlencoded(request.body, request.encoding or settings.DEFAULT_CHARSET)
     if content_type == _MULTIPART and request.method == "POST":  # Django parses POST bodies only
+        if int(request.META.get("CONTENT_LENGTH") or 0) > (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0):
+            raise RequestDataTooBig
         fields = request.POST.lists()
         return any(_bad_text(key) or any(map(_bad_text, values)) for key, values in fields) or any(
             map(_bad_text, request.FILES)
@@ -77,11 +94,15 @@ def _bad_body(request: HttpRequest) -> bool:
     return False
 
 
-def _refusal(request: HttpRequest, status: int) -> HttpResponse:
+def _refusal(request: HttpRequest, status: int, *, invalid: bool = True) -> HttpResponse:
     # LocaleMiddleware has not run yet: speak the language the browser asks for.
     with translation.override(translation.get_language_from_request(request)):
         if status == 413:
             message, code = _("The request body is too large."), "request_too_large"
+        elif status == 415:
+            message, code = _("Send text as UTF-8."), "unsupported_charset"
+        elif status == 400 and not invalid:
+            message, code = _("The request body could not be read."), "malformed_request"
         else:
             message, code = invalid_text_message(), "invalid_text"
     if request.path_info.startswith("/api/"):
@@ -99,10 +120,15 @@ class RefuseUnstorableTextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _bad_charset(request):
+            return _refusal(request, 415)
         try:
             refused = _bad_request_line(request) or _bad_body(request)
         except RequestDataTooBig:
             return _refusal(request, 413)
+        except (MultiPartParserError, TooManyFieldsSent, BadRequest, UnicodeError, ValueError):
+            # TooManyFieldsSent is a BadRequest; a multipart body Django can't parse or decode.
+            return _refusal(request, 400, invalid=False)
         if refused:
             return _refusal(request, 400)
         return self.get_response(request)

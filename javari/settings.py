@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.SessionActivityMiddleware",  # allauth's, throttled
+    "accounts.middleware.NoStoreSecretPagesMiddleware",  # two-factor pages show secrets
     "django_htmx.middleware.HtmxMiddleware",
 ]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+from javari.handlers import wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "javari.settings")
 
-application = get_wsgi_application()
+application = wsgi_application()

@@ -265,3 +265,16 @@ def test_the_qr_codes_alt_text_is_in_spanish_too(client: Client, alice: User) ->
     client.post("/accounts/reauthenticate/", {"password": PASSWORD})
     response = client.get("/accounts/2fa/totp/activate/")
     assert 'alt="Código QR para escanear con tu aplicación de autenticación.' in response.text
+
+
+def test_pages_showing_a_two_factor_secret_are_never_stored(client: Client, alice: User) -> None:
+    # The TOTP set-up page shows the secret as text and as a QR code; allauth sent no Cache-Control.
+    sign_in(client, alice.email)
+    _start_activation(client)
+    response = client.get("/accounts/2fa/totp/activate/")
+    secret = response.context["form"].secret
+    assert secret in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
+    for path in ("/accounts/2fa/", "/accounts/2fa/recovery-codes/"):
+        assert "no-store" in client.get(path)["Cache-Control"], path

@@ -812,3 +812,23 @@ def test_the_migration_forgets_the_bodies_refused_before_it(endpoint):
     refusal = RefusedWebhook.objects.get()
     assert (refusal.remote_ip, refusal.size, refusal.reason) == ("10.0.0.9", 10_000, "bad_signature")
     assert refusal.body_sha256 == hashlib.sha256(forged.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        (
+            "multipart/form-data; boundary=x",
+            '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n',
+        ),
+        ("text/plain", "{}"),
+        ("application/x-www-form-urlencoded", "a=b"),
+    ],
+)
+def test_a_body_that_is_not_json_is_a_415_storing_nothing(stripe_client, endpoint, content_type, body):
+    # A multipart body was a 500: the middleware had read its stream before the view read request.body.
+    url = reverse("stripe_webhook", kwargs={"uuid": endpoint.djstripe_uuid})
+    response = stripe_client.generic("POST", url, body, content_type=content_type, HTTP_STRIPE_SIGNATURE="x")
+    assert response.status_code == 415
+    assert not RefusedWebhook.objects.exists()
+    assert not WebhookEventTrigger.objects.exists()

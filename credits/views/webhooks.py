@@ -44,11 +44,15 @@ logger = logging.getLogger(__name__)
 def stripe_webhook(request: HttpRequest, uuid: UUID) -> HttpResponse:
     if "stripe-signature" not in request.headers:
         return HttpResponseBadRequest("Missing Stripe-Signature header.", content_type="text/plain")
+    if request.content_type != "application/json":
+        # Stripe posts JSON. Anything else is refused before the body is read: the middleware may
+        # already have consumed a multipart stream, and request.body would then raise (issue 10).
+        return HttpResponse("Stripe events are JSON.", status=415, content_type="text/plain")
     endpoint = get_object_or_404(WebhookEndpoint, djstripe_uuid=uuid)
     remote_ip = _remote_ip(request)
     trigger = WebhookEventTrigger(
         headers={name: _storable(value) for name, value in request.headers.items()},
-        body=_storable(request.body.decode(request.encoding or "utf-8", errors="replace")),
+        body=_storable(request.body.decode("utf-8", errors="replace")),
         remote_ip=remote_ip or "0.0.0.0",  # noqa: S104 (dj-stripe's own "unknown", not a bind address)
         webhook_endpoint=endpoint,
     )

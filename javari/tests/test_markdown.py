@@ -329,9 +329,28 @@ class TestArtifacts:
         # The others are shown as their alt text.
         assert "data" in rendered
         assert "other" in rendered
-        assert is_allowed_image_url("/")
         assert not is_allowed_image_url("/\\evil.example/x.png")
         assert not is_allowed_image_url("https://example.com/a.png")
+
+    @pytest.mark.parametrize(
+        ("url", "allowed"),
+        [
+            ("/media/cat.png", True),
+            ("/static/img/javari.svg", True),
+            ("/media/../accounts/security/", False),
+            ("/", False),
+            ("/accounts/security/", False),  # would use up a new API key's one showing
+            ("/billing/return/?status=success&session_id=cs_1", False),  # would call Stripe
+            ("/chat/", False),
+            ("//evil.example/media/x.png", False),
+            ("/media\\..\\accounts/", False),
+        ],
+    )
+    def test_only_this_sites_files_load_as_images(self, url: str, allowed: bool) -> None:
+        # An image is a GET the reader's browser sends signed in: only files, never a page or an action.
+        assert is_allowed_image_url(url) is allowed
+        rendered = render_markdown(f"![x]({url})")
+        assert bool(_Elements(rendered).tags("img")) is allowed
 
     def test_an_image_without_alt_text_links_with_its_address(self) -> None:
         rendered = render_markdown("![](https://example.com/a.png)")

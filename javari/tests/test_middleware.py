@@ -114,3 +114,41 @@ def test_staff_pages_are_pages_too(staff_client: Client) -> None:
     assert staff_client.get("/admin/accounts/user/", {"role__exact": "\x00"}).status_code == 400
     assert staff_client.get("/admin/accounts/user/?q=%00").status_code == 400
     assert staff_client.get("/admin/accounts/user/").status_code == 200
+
+
+def _multipart(name: str, value: str) -> str:
+    return f'--x\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n--x--\r\n'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nno closing boundary',
+        "garbage with no boundary at all",
+        "--x\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--x--\r\n",
+    ],
+)
+def test_a_multipart_body_that_cannot_be_parsed_is_no_server_error(client: Client, body: str) -> None:
+    response = client.generic(
+        "POST", "/accounts/login/", body, content_type="multipart/form-data; boundary=x"
+    )
+    assert response.status_code < 500
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_a_multipart_body_over_the_limit_is_a_413_before_it_is_parsed(client: Client) -> None:
+    # No endpoint takes uploads yet: a big file is refused before Django spools it to disk.
+    body = _multipart("file", "x" * 2000)
+    response = client.generic("POST", "/healthz", body, content_type="multipart/form-data; boundary=x")
+    assert response.status_code == 413
+
+
+def test_a_content_length_that_is_not_a_number_is_a_400(client: Client) -> None:
+    response = client.generic(
+        "POST",
+        "/accounts/login/",
+        _multipart("a", "b"),
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH="abc",
+    )
+    assert response.status_code == 400

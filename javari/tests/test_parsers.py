@@ -96,7 +96,7 @@ def test_a_nul_in_a_json_key_is_a_400(alice_client: Client) -> None:
     assert response.json()["error"] == "invalid_text"
 
 
-def test_invalid_utf8_and_unknown_charsets_are_400s(alice_client: Client) -> None:
+def test_invalid_utf8_is_a_400_and_another_charset_a_415(alice_client: Client) -> None:
     response = alice_client.post(
         "/api/v1/conversations/", b'{"title": "\xff"}', content_type="application/json"
     )
@@ -105,7 +105,8 @@ def test_invalid_utf8_and_unknown_charsets_are_400s(alice_client: Client) -> Non
     response = alice_client.generic(  # generic(): post() would encode the body with the charset
         "POST", "/api/v1/conversations/", b"{}", content_type="application/json; charset=bz2_codec"
     )
-    assert response.status_code == 400
+    assert response.status_code == 415
+    assert response.json()["error"] == "unsupported_charset"
 
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1_000)
