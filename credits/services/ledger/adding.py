@@ -116,7 +116,10 @@ def adjust(
         raise InvalidAmount(_("A reason is required for a manual adjustment."))
     key = idempotency_key or f"adjust:{user.pk}:{timezone.now().isoformat()}:{staff_user.pk}"
     # Cut between characters as a reader sees them (javari/text.py), within the column's 255.
-    fields = {"staff_user_id": staff_user.pk, "reason": truncate_graphemes(reason, 255, max_length=255)}
+    fields: dict[str, Any] = {
+        "staff_user_id": staff_user.pk,
+        "reason": truncate_graphemes(reason, 255, max_length=255),
+    }
     if amount > 0:
         return _add(user, EntryKind.ADJUSTMENT, amount, idempotency_key=key, **fields)
     entry = _write_or_open(

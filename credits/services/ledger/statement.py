@@ -47,12 +47,15 @@ _PRICE_CTE = """price AS (
     ),"""
 
 # Take ``old.amount`` from the balance: the allowance first, then purchased credits.
-_TAKE = {
+_TAKE: dict[str, Any] = {
     "allowance": "GREATEST(old.a - old.amount, 0)",
     "purchased": "old.p - GREATEST(old.amount - old.a, 0)",
 }
 # Spend it: take it, and count it for the monthly cap.
-_SPEND = {**_TAKE, "extra_set": "spent_in_month = old.spent + old.amount, cap_month = %(month)s,"}
+_SPEND: dict[str, Any] = {
+    **_TAKE,
+    "extra_set": "spent_in_month = old.spent + old.amount, cap_month = %(month)s,",
+}
 _ENOUGH = "old.amount > 0 AND old.a + old.p >= old.amount"
 _WITHIN_CAP = "(acc.monthly_cap IS NULL OR old.spent + old.amount <= acc.monthly_cap)"
 
