@@ -26,6 +26,7 @@ test: $(DEV_STAMP) browser-deps lint
 lint: $(DEV_STAMP)
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+	@$(BIN)/mypy .
 
 format: $(DEV_STAMP)
 	@$(BIN)/ruff format .

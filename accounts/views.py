@@ -9,7 +9,6 @@ from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -25,6 +24,7 @@ from accounts.forms import ApiKeyForm, DeleteAccountForm, LanguageForm, ThemeFor
 from accounts.models import ApiKey
 from accounts.redirects import safe_next_url
 from javari.shell import THEME_COOKIE
+from javari.web import login_required
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:

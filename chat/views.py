@@ -15,7 +15,6 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -33,6 +32,7 @@ from chat.events import event_stream_response, reply_events
 from chat.models import Conversation
 from credits.errors import CreditsError
 from javari.markdown import render_with_artifacts
+from javari.web import login_required
 from preferences.services import get_preferences
 
 CONVERSATION_LIST_LIMIT = 100

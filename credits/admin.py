@@ -7,7 +7,6 @@ the "Grant or adjust credits" action, which calls ``services.adjust`` with a req
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -45,6 +44,7 @@ from credits.models import (
     TopUpPack,
 )
 from credits.selectors import USAGE
+from javari.web import csv_response
 
 # The account page shows this many of the newest entries; the full history is the ledger list.
 RECENT_ENTRIES = 50
@@ -398,23 +398,12 @@ def _month_from(value: str) -> tuple[date, str]:
         }
 
 
-def _csv_cell(value: object) -> object:
-    # A cell starting with = + - @ is a formula to a spreadsheet: quote text that does.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _report_csv(month: date, rows: list[UsageRow]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="credits-usage-{month:%Y-%m}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["email", "plan", "credits_used", "actions", "credits_granted", "credits_purchased"])
-    for row in rows:
-        writer.writerow(
-            [_csv_cell(row.email), _csv_cell(row.plan), row.used, row.actions, row.granted, row.purchased]
-        )
-    return response
+    return csv_response(
+        filename=f"credits-usage-{month:%Y-%m}.csv",
+        header=["email", "plan", "credits_used", "actions", "credits_granted", "credits_purchased"],
+        rows=([row.email, row.plan, row.used, row.actions, row.granted, row.purchased] for row in rows),
+    )
 
 
 # --- The ledger and reservations: read-only -------------------------------------------------------

@@ -11,6 +11,8 @@ an index into :func:`extract_artifacts`' list:
    image elsewhere on the web becomes a link to it (the Content-Security-Policy would block it:
    a link, not a broken image); any other image is shown as its alt text; external links get
    ``target="_blank"``; table alignment becomes a class (style attributes never pass).
+   Each artifact also carries the side panel's view of it (``html`` and ``toolbar``, from
+   javari/panel.py: a code block, a diff's tables, a JSON tree), so the panel's script renders nothing.
 3. The tokens are rendered, fences in a ``.code-block`` wrapper with Copy and Open in panel buttons.
    Code blocks and tables scroll, so each is a labelled, focusable region: a keyboard reaches it.
 4. nh3 sanitises the whole output with an allowlist: the last word on what reaches a page.
@@ -40,6 +42,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
+
+from javari.panel import panel_views
 
 # A code block longer than this many lines opens the side panel by itself.
 AUTO_OPEN_CODE_LINES = 5
@@ -158,12 +162,15 @@ def _fence_artifact(token: Token) -> dict[str, Any]:
             "count": lines,
         }
     token.meta["title"] = title
+    # The side panel's view of it, rendered here: sidebar.js only inserts it (javari/panel.py).
+    panel_html, toolbar = panel_views(kind, language=lexer_language, content=content, code_html=clean_html)
     return {
         "kind": kind,
         "title": title,
         "language": lexer_language,
         "content": content,
-        "html": clean_html if kind in ("code", "diff") else "",
+        "html": panel_html,
+        "toolbar": toolbar,
         "lines": lines,
         "auto_open": kind != "code" or lines > AUTO_OPEN_CODE_LINES,
     }
@@ -220,6 +227,7 @@ def _collect_image(token: Token, artifacts: list[dict[str, Any]]) -> list[Token]
             "language": "",
             "content": src,
             "html": "",
+            "toolbar": "",
             "lines": 0,
             "auto_open": False,
         }

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from javari.shell import THEME_COOKIE
+from javari.web import login_required
 from preferences import services
 from preferences.context_processors import saved_theme
 from preferences.forms import BehaviorForm, LanguageThemeForm
@@ -169,28 +165,9 @@ def behavior(request: HttpRequest) -> HttpResponse:
     return render(request, "preferences/behavior.html", _behavior_context(form, preview))
 
 
-View = Callable[..., HttpResponse]
-
-
-def _htmx_login_required(view: View) -> View:
-    """``login_required`` for an htmx partial: a signed-out browser is sent whole to the sign-in page."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        htmx = getattr(request, "htmx", None)
-        if htmx:
-            back_to = htmx.current_url_abs_path or reverse("preferences:behavior")
-            return HttpResponseClientRedirect(redirect_to_login(back_to).url)
-        return redirect_to_login(reverse("preferences:behavior"))
-
-    return wrapper
-
-
 @require_POST
 @never_cache
-@_htmx_login_required
+@login_required(fallback="preferences:behavior")
 def behavior_preview(request: HttpRequest) -> HttpResponse:
     """The preview partial: exactly what would be sent, composed from the form's unsaved values."""
     preferences = services.get_preferences(request.user)  # type: ignore[arg-type]

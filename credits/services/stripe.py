@@ -33,6 +33,7 @@ from accounts.models import User
 from credits.errors import CreditsError
 from credits.models import BillingCycle, CreditAccount, Plan, TopUpPack
 from credits.services import ledger
+from javari.web import payments_configured
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class CheckoutError(CreditsError):
 
 def payments_enabled() -> bool:
     """Whether a Stripe secret key is set: without one, no Stripe call is made."""
-    return bool(settings.STRIPE_SECRET_KEY)
+    return payments_configured()  # the one switch, shared with the pages (javari/web.py)
 
 
 def stripe_client() -> stripe.StripeClient:

@@ -7,7 +7,6 @@ nothing is written here; plans and credits change when Stripe's webhooks arrive.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from credits.errors import CreditsError
 from credits.services import stripe as billing
 from credits.services.stripe import PaymentsNotConfigured
+from javari.web import login_required
 
 # Stripe Checkout and the portal speak both of our languages.
 _STRIPE_LOCALES = {"en", "es"}

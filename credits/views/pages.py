@@ -6,14 +6,10 @@ a full page when asked without htmx, so every link works without JavaScript.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
-from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -26,12 +22,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from credits import selectors, services
 from credits.models import BillingCycle, CreditAccount, LedgerEntry, Plan, TopUpPack
 from credits.services import ledger
+from javari.web import csv_response, login_required, payments_configured
 
 CSV_FILENAME = "javari-usage.csv"
 CSV_COLUMNS = ["date", "kind", "action_type", "amount", "balance_after", "reason"]
@@ -42,27 +38,6 @@ class HtmxHttpRequest(HttpRequest):
 
 
 View = Callable[..., HttpResponse]
-
-
-def _login_required(view: View) -> View:
-    """``login_required`` that also serves htmx: a partial asked for by a signed-out browser sends
-    the whole page to the sign-in form (HX-Redirect) instead of swapping the form into a modal."""
-
-    @wraps(view)
-    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        if request.htmx:
-            back_to = request.htmx.current_url_abs_path or request.get_full_path()
-            return HttpResponseClientRedirect(redirect_to_login(back_to).url)
-        return redirect_to_login(request.get_full_path())
-
-    return wrapper
-
-
-def payments_configured() -> bool:
-    """Stripe keys are set: the buy buttons work. Without them every plan still shows."""
-    return bool(settings.STRIPE_SECRET_KEY)
 
 
 def _partial_or_page(request: HtmxHttpRequest, partial: str, page: str, context: dict) -> HttpResponse:
@@ -96,7 +71,7 @@ def credits_bar(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
-@_login_required
+@login_required
 def recent_usage(request: HtmxHttpRequest) -> HttpResponse:
     """The credits modal: balance in both kinds, plan, and the latest ledger entries."""
     context = {
@@ -108,7 +83,7 @@ def recent_usage(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
-@_login_required
+@login_required
 def top_up(request: HtmxHttpRequest) -> HttpResponse:
     """The top-up modal: each active pack, bought through Stripe Checkout."""
     context = {
@@ -220,14 +195,14 @@ def _usage_context(request: HtmxHttpRequest, cap_form: SpendingCapForm | None = 
 
 
 @require_GET
-@_login_required
+@login_required
 def usage(request: HtmxHttpRequest) -> HttpResponse:
     """Usage & Analytics: credits used per day (30 days), per action type, and the full history."""
     return render(request, "credits/usage.html", _usage_context(request))
 
 
 @require_POST
-@_login_required
+@login_required
 def set_cap(request: HtmxHttpRequest) -> HttpResponse:
     """Set or clear the monthly spending cap; a bad value is a form error and changes nothing."""
     form = SpendingCapForm(request.POST)
@@ -246,25 +221,14 @@ def set_cap(request: HtmxHttpRequest) -> HttpResponse:
     return redirect(f"{reverse('credits:usage')}#spending-cap")
 
 
-def _csv_safe(text: str) -> str:
-    """Keep a spreadsheet from reading a text cell as a formula (OWASP "CSV injection")."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @require_GET
-@_login_required
+@login_required
 def usage_csv(request: HtmxHttpRequest) -> HttpResponse:
-    """The signed-in user's whole ledger as CSV, oldest first; dates in UTC (ISO 8601).
-
-    A plain response filled from a chunked iterator: under ASGI a streaming response of a sync
-    iterator would be read whole into memory anyway, in another thread.
-    """
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{CSV_FILENAME}"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for created_at, kind, action_type, amount, balance_after, reason in selectors.export_rows(
-        user=request.user
-    ):
-        writer.writerow([created_at.isoformat(), kind, action_type, amount, balance_after, _csv_safe(reason)])
-    return response
+    """The signed-in user's whole ledger as CSV, oldest first; dates in UTC (ISO 8601)."""
+    rows = (
+        [created_at.isoformat(), kind, action_type, amount, balance_after, reason]
+        for created_at, kind, action_type, amount, balance_after, reason in selectors.export_rows(
+            user=request.user
+        )
+    )
+    return csv_response(filename=CSV_FILENAME, header=CSV_COLUMNS, rows=rows)

@@ -8,7 +8,13 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 ENV_EXAMPLE = BASE_DIR / ".env.example"
-PYTHON_SOURCES = ["javari/settings.py", "javari/settings_test.py", "javari/embedded.py", "javari/run.py"]
+# javari/embedded is a package: every module of it.
+PYTHON_SOURCES = [
+    "javari/settings.py",
+    "javari/settings_test.py",
+    *sorted(str(p.relative_to(BASE_DIR)) for p in (BASE_DIR / "javari/embedded").glob("*.py")),
+    "javari/run.py",
+]
 # Compose reads a few variables of its own (`${NAME:-default}`, outside comments) from the same .env;
 # `$${` is an escape, not a variable.
 COMPOSE = BASE_DIR / "docker-compose.yml"

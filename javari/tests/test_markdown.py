@@ -256,7 +256,16 @@ class TestArtifacts:
         artifacts = extract_artifacts(text)
         assert json.loads(json.dumps(artifacts)) == artifacts
         for artifact in artifacts:
-            assert set(artifact) == {"kind", "title", "language", "content", "html", "lines", "auto_open"}
+            assert set(artifact) == {
+                "kind",
+                "title",
+                "language",
+                "content",
+                "html",
+                "toolbar",
+                "lines",
+                "auto_open",
+            }
         assert [a["kind"] for a in artifacts] == ["code", "diff", "json", "image"]
 
     def test_a_diff_by_its_language(self) -> None:
@@ -265,8 +274,13 @@ class TestArtifacts:
             assert artifact["kind"] == "diff"
             assert artifact["auto_open"] is True
             assert artifact["title"] == "Diff"
-            assert "gd" in artifact["html"]  # Pygments' deleted and inserted lines
-            assert "gi" in artifact["html"]
+            # The panel's view: the diff's tables, rendered on the server (javari/panel.py).
+            assert (
+                '<td class="diff-code diff-del"><span class="diff-sign">-</span>old</td>' in artifact["html"]
+            )
+            assert (
+                '<td class="diff-code diff-add"><span class="diff-sign">+</span>new</td>' in artifact["html"]
+            )
 
     def test_a_diff_by_its_content(self) -> None:
         diff = (
@@ -289,12 +303,8 @@ class TestArtifacts:
 
     def test_json_by_language_or_content(self) -> None:
         [labelled] = extract_artifacts('```json\n{"name": "Javari", "tags": [1, 2]}\n```')
-        assert (labelled["kind"], labelled["title"], labelled["auto_open"], labelled["html"]) == (
-            "json",
-            "JSON",
-            True,
-            "",
-        )
+        assert (labelled["kind"], labelled["title"], labelled["auto_open"]) == ("json", "JSON", True)
+        assert labelled["html"].startswith('<ul class="json-tree">')
         [unlabelled] = extract_artifacts("```\n[1, 2, 3]\n```")
         assert unlabelled["kind"] == "json"
         assert unlabelled["language"] == "json"

@@ -14,10 +14,13 @@
 // - A message carries its artifacts as JSON, the list javari.markdown.extract_artifacts returns:
 //   <… class="message" data-artifacts='[{"kind": "code", …}, …]'> (any element with data-artifacts);
 //   a click on [data-open-artifact="i"] inside it shows that message's artifacts with artifact i selected.
-// - An artifact is {kind: "code"|"diff"|"json"|"image"|"file", title, language, content, html, lines,
-//   auto_open}. `html` (code and diff) is inserted as HTML: it must be the server's sanitised output from
-//   extract_artifacts, nothing else. Everything else goes in with textContent; image and file addresses
-//   must be http(s) or site-relative ("/media/…") or they are not used.
+// - An artifact is {kind: "code"|"diff"|"json"|"image"|"file", title, language, content, html, toolbar,
+//   lines, auto_open}. The server renders the panel's view of code, diffs and JSON (javari/panel.py):
+//   `html` is the body (highlighted code, a diff's two tables, a JSON tree) and `toolbar` its buttons;
+//   both are inserted as HTML, so they must be the server's escaped output from extract_artifacts,
+//   nothing else. This script keeps only state: the tab, the diff view (split/unified, remembered), which
+//   JSON nodes are open, focus. An artifact without `html` (one given through the JS API) is shown as
+//   text; image and file addresses must be http(s) or site-relative ("/media/…") or they are not used.
 // - Translated strings come from the aside's data-text-* attributes (rendered by the partial).
 //
 // JS API (for chat.js):
@@ -36,8 +39,6 @@
 
   var NARROW = window.matchMedia("(max-width: 899.98px)");
   var DIFF_VIEW_KEY = "javari.sidebar.diffView"; // "split" | "unified", kept in localStorage
-  var JSON_OPEN_DEPTH = 2; // levels of a JSON document open at first
-  var JSON_MAX_NODES = 5000; // past this, a JSON document is shown as text: the DOM would be too heavy
   var FOCUSABLE = "a[href], button:not([disabled]), summary, [tabindex]:not([tabindex='-1']), input, select, textarea";
 
   var current = { artifacts: [], index: 0 };
@@ -201,8 +202,15 @@
     body.replaceChildren();
     body.scrollTop = 0;
     if (!artifact) return;
-    var view = { code: renderCode, diff: renderDiff, json: renderJson, image: renderImage, file: renderFile }[artifact.kind] || renderCode;
-    view(artifact, toolbar, body);
+    if (artifact.kind !== "image" && artifact.kind !== "file" && typeof artifact.html === "string" && artifact.html) {
+      // Rendered and escaped by the server (javari/panel.py): this script only inserts it.
+      toolbar.innerHTML = typeof artifact.toolbar === "string" ? artifact.toolbar : "";
+      body.innerHTML = artifact.html;
+      setDiffView(storedDiffView());
+    } else {
+      var view = { image: renderImage, file: renderFile }[artifact.kind] || renderText;
+      view(artifact, toolbar, body);
+    }
     toolbar.hidden = !toolbar.childElementCount;
   }
 
@@ -247,382 +255,56 @@
     }
   }
 
-  function copyButton(getText) {
+  // State of the server's views: which diff table shows (CSS reads data-view), which JSON nodes are open.
+
+  function setDiffView(view) {
+    var node = panel();
+    var holder = node && node.querySelector(".sidebar__diff");
+    if (!holder) return;
+    holder.setAttribute("data-view", view);
+    node.querySelectorAll("[data-diff-view]").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.getAttribute("data-diff-view") === view));
+    });
+  }
+
+  function foldJson(open) {
+    var tree = panel().querySelector(".json-tree");
+    if (!tree) return;
+    // Collapsing keeps the top level open: collapsed, the document would be one line saying how big it is.
+    tree.querySelectorAll("details").forEach(function (d, i) { d.open = open || i === 0; });
+  }
+
+  function copyCurrent(button) {
+    var artifact = current.artifacts[current.index];
+    if (!window.JavariCopy || !artifact) return;
+    window.JavariCopy.text(String(artifact.content || "")).then(function () {
+      window.JavariCopy.flash(button, text("copied"));
+    }, function () {});
+  }
+
+  // Artifacts given through the JS API without the server's view: text, an image, a file link.
+
+  function copyButton() {
     var button = el("button", "button button-ghost button-small sidebar__copy", text("copy"));
     button.type = "button";
-    button.addEventListener("click", function () {
-      if (!window.JavariCopy) return;
-      window.JavariCopy.text(getText()).then(function () { window.JavariCopy.flash(button, text("copied")); }, function () {});
-    });
+    button.setAttribute("data-sidebar-copy", "");
     return button;
   }
 
-  function meta(artifact) {
-    var parts = [];
-    if (artifact.language) parts.push(String(artifact.language));
-    return el("span", "sidebar__meta", parts.join(" · "));
-  }
-
-  // Code: the server's highlighted (sanitised) HTML, or the plain text if there is none.
-  function renderCode(artifact, toolbar, body) {
-    toolbar.append(meta(artifact), copyButton(function () { return String(artifact.content || ""); }));
-    body.appendChild(codeBlock(artifact));
-  }
-
-  function codeBlock(artifact) {
-    var pre = el("pre", "highlight sidebar__code");
-    var code = el("code");
-    if (artifact.html) code.innerHTML = artifact.html; // sanitised by javari/markdown.py (nh3)
-    else code.textContent = String(artifact.content || "");
-    pre.tabIndex = 0;
-    pre.appendChild(code);
-    return pre;
-  }
-
-  // Diffs: a unified diff parsed into files, hunks and rows, shown side by side or unified.
-
-  function parseDiff(source) {
-    var lines = String(source || "").replace(/\r\n?/g, "\n").split("\n");
-    if (lines.length && lines[lines.length - 1] === "") lines.pop();
-    var files = [];
-    var file = null;
-    var hunk = null;
-    var oldLeft = 0;
-    var newLeft = 0;
-    var oldName = "";
-
-    function startFile(name) {
-      file = { name: name, hunks: [] };
-      files.push(file);
-      hunk = null;
-    }
-    function cleanName(name) {
-      name = name.split("\t")[0].trim();
-      return name.replace(/^[ab]\//, "");
-    }
-
-    lines.forEach(function (line) {
-      var inHunk = hunk && (oldLeft > 0 || newLeft > 0);
-      if (inHunk) {
-        var sign = line.charAt(0);
-        if (sign === "-") { hunk.rows.push({ type: "del", old: hunk.oldNo++, text: line.slice(1) }); oldLeft -= 1; return; }
-        if (sign === "+") { hunk.rows.push({ type: "add", new: hunk.newNo++, text: line.slice(1) }); newLeft -= 1; return; }
-        if (sign === " " || line === "") {
-          hunk.rows.push({ type: "ctx", old: hunk.oldNo++, new: hunk.newNo++, text: line.slice(1) });
-          oldLeft -= 1;
-          newLeft -= 1;
-          return;
-        }
-        if (sign === "\\") { hunk.rows.push({ type: "note", text: line }); return; }
-        if (!hunk.numbered && !/^(@@|diff --git |--- |\+\+\+ )/.test(line)) {
-          hunk.rows.push({ type: "ctx", text: line });
-          return;
-        }
-      } else if (hunk && line.charAt(0) === "\\") {
-        hunk.rows.push({ type: "note", text: line });
-        return;
-      }
-      var match = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$/.exec(line);
-      if (match) {
-        if (!file) startFile("");
-        hunk = { header: line, numbered: true, rows: [], oldNo: +match[1], newNo: +match[3] };
-        oldLeft = match[2] === undefined ? 1 : +match[2];
-        newLeft = match[4] === undefined ? 1 : +match[4];
-        file.hunks.push(hunk);
-        return;
-      }
-      if (/^diff --git /.test(line)) {
-        var names = /^diff --git a\/(.*) b\/(.*)$/.exec(line);
-        startFile(names ? names[2] : line.slice(11));
-        file.fromGit = true;
-        return;
-      }
-      if (/^--- /.test(line)) { oldName = cleanName(line.slice(4)); return; }
-      if (/^\+\+\+ /.test(line)) {
-        var name = cleanName(line.slice(4));
-        if (name === "/dev/null") name = oldName;
-        if (file && file.fromGit && !file.hunks.length) file.name = name;
-        else startFile(name);
-        return;
-      }
-      if (/^[-+ ]/.test(line)) {
-        // +/- lines without a hunk header ("```diff" written by hand): one hunk, no line numbers.
-        if (!file) startFile("");
-        hunk = { header: "", numbered: false, rows: [], oldNo: 1, newNo: 1 };
-        oldLeft = Infinity;
-        newLeft = Infinity;
-        file.hunks.push(hunk);
-        var first = line.charAt(0);
-        if (first === "-") hunk.rows.push({ type: "del", text: line.slice(1) });
-        else if (first === "+") hunk.rows.push({ type: "add", text: line.slice(1) });
-        else hunk.rows.push({ type: "ctx", text: line.slice(1) });
-      }
-      // Anything else (index lines, modes, prose) is not shown.
-    });
-    files.forEach(function (f) {
-      f.hunks.forEach(function (h) {
-        if (h.numbered) return;
-        h.rows.forEach(function (row) { delete row.old; delete row.new; });
-      });
-    });
-    return files;
-  }
-
-  function numberCell(value, type) {
-    var cell = el("td", "diff-num" + (type ? " diff-" + type : ""), value === undefined ? "" : value);
-    return cell;
-  }
-
-  function codeCell(row, colspan) {
-    var cell = el("td", "diff-code diff-" + row.type);
-    if (colspan) cell.colSpan = colspan;
-    var sign = { del: "-", add: "+", ctx: " ", note: "" }[row.type];
-    if (sign) cell.appendChild(el("span", "diff-sign", sign));
-    cell.appendChild(document.createTextNode(row.text));
-    return cell;
-  }
-
-  function emptyCells(tr) {
-    tr.append(el("td", "diff-num diff-empty"), el("td", "diff-code diff-empty"));
-  }
-
-  function diffTable(files, view) {
-    var split = view === "split";
-    var columns = split ? 4 : 3;
-    var table = el("table", "diff-table diff-" + view);
-    // Column widths from <col>: with table-layout: fixed the first row (spanning headers) would split them evenly.
-    var columnGroup = el("colgroup");
-    (split ? ["num", "code", "num", "code"] : ["num", "num", "code"]).forEach(function (kind) {
-      columnGroup.appendChild(el("col", "diff-col-" + kind));
-    });
-    table.appendChild(columnGroup);
-    var head = el("thead");
-    var headRow = el("tr");
-    if (split) {
-      var before = el("th", null, text("before"));
-      var after = el("th", null, text("after"));
-      before.colSpan = 2;
-      after.colSpan = 2;
-      headRow.append(before, after);
-    } else {
-      headRow.append(el("th", null, text("line-before")), el("th", null, text("line-after")), el("th", null, text("code")));
-    }
-    head.appendChild(headRow);
-    table.appendChild(head);
-    var rowCount = 0;
-
-    files.forEach(function (file) {
-      var tbody = el("tbody");
-      if (file.name) {
-        var nameRow = el("tr", "diff-file");
-        var nameCell = el("th", null, file.name);
-        nameCell.colSpan = columns;
-        nameCell.scope = "colgroup";
-        nameRow.appendChild(nameCell);
-        tbody.appendChild(nameRow);
-      }
-      file.hunks.forEach(function (hunk) {
-        if (hunk.header) {
-          var hunkRow = el("tr", "diff-hunk");
-          var hunkCell = el("td", null, hunk.header);
-          hunkCell.colSpan = columns;
-          hunkRow.appendChild(hunkCell);
-          tbody.appendChild(hunkRow);
-        }
-        if (split) appendSplitRows(tbody, hunk.rows);
-        else appendUnifiedRows(tbody, hunk.rows);
-        rowCount += hunk.rows.length;
-      });
-      table.appendChild(tbody);
-    });
-    return rowCount ? table : null;
-  }
-
-  function appendUnifiedRows(tbody, rows) {
-    rows.forEach(function (row) {
-      var tr = el("tr");
-      if (row.type === "note") {
-        tr.append(numberCell(), numberCell(), codeCell(row));
-      } else {
-        tr.append(numberCell(row.old, row.type), numberCell(row.new, row.type), codeCell(row));
-      }
-      tbody.appendChild(tr);
-    });
-  }
-
-  // Side by side: a run of removed lines and the added lines after it share rows, paired in order.
-  function appendSplitRows(tbody, rows) {
-    var removed = [];
-    var added = [];
-    function flush() {
-      for (var i = 0; i < Math.max(removed.length, added.length); i += 1) {
-        var tr = el("tr");
-        if (removed[i]) tr.append(numberCell(removed[i].old, "del"), codeCell(removed[i]));
-        else emptyCells(tr);
-        if (added[i]) tr.append(numberCell(added[i].new, "add"), codeCell(added[i]));
-        else emptyCells(tr);
-        tbody.appendChild(tr);
-      }
-      removed = [];
-      added = [];
-    }
-    rows.forEach(function (row) {
-      if (row.type === "del") {
-        if (added.length) flush();
-        removed.push(row);
-        return;
-      }
-      if (row.type === "add") { added.push(row); return; }
-      flush();
-      var tr = el("tr");
-      if (row.type === "note") {
-        tr.append(numberCell(), codeCell(row, 3));
-      } else {
-        tr.append(numberCell(row.old), codeCell(row), numberCell(row.new), codeCell(row));
-      }
-      tbody.appendChild(tr);
-    });
-    flush();
-  }
-
-  function renderDiff(artifact, toolbar, body) {
-    var files = parseDiff(artifact.content);
-    var group = el("div", "sidebar__segmented");
-    group.setAttribute("role", "group");
-    group.setAttribute("aria-label", text("diff-view"));
-    var holder = el("div", "sidebar__diff");
-    holder.tabIndex = 0;
-
-    function draw(view) {
-      group.querySelectorAll("button").forEach(function (button) {
-        button.setAttribute("aria-pressed", String(button.getAttribute("data-diff-view") === view));
-      });
-      var table = diffTable(files, view);
-      holder.replaceChildren(table || el("p", "sidebar__notice", text("no-lines")));
-      holder.setAttribute("data-view", view);
-    }
-    [["split", text("side-by-side")], ["unified", text("unified")]].forEach(function (pair) {
-      var button = el("button", null, pair[1]);
-      button.type = "button";
-      button.setAttribute("data-diff-view", pair[0]);
-      button.addEventListener("click", function () {
-        storeDiffView(pair[0]);
-        draw(pair[0]);
-      });
-      group.appendChild(button);
-    });
-    toolbar.append(group, copyButton(function () { return String(artifact.content || ""); }));
-    body.appendChild(holder);
-    draw(storedDiffView());
-  }
-
-  // JSON: a tree of <details>, built with textContent only.
-
-  function plural(name, count) {
-    var rule = "other";
-    try {
-      rule = new Intl.PluralRules(document.documentElement.lang || undefined).select(count);
-    } catch (error) { /* "other" */ }
-    return text(rule === "one" ? name + "-one" : name, { COUNT: String(count) });
-  }
-
-  function jsonValue(value) {
-    if (value === null) return el("span", "json-null", "null");
-    if (typeof value === "string") return el("span", "json-string", JSON.stringify(value));
-    if (typeof value === "number") return el("span", "json-number", String(value));
-    if (typeof value === "boolean") return el("span", "json-boolean", String(value));
-    return el("span", null, String(value));
-  }
-
-  function jsonItem(key, value, last, depth, budget) {
-    budget.nodes -= 1;
-    if (budget.nodes < 0) throw new RangeError("too many nodes");
-    var item = el("li");
-    var label = [];
-    if (key !== null) label.push(el("span", "json-key", JSON.stringify(key)), document.createTextNode(": "));
-    var comma = last ? null : el("span", "json-punct", ",");
-    if (value === null || typeof value !== "object") {
-      item.className = "json-leaf";
-      item.append.apply(item, label);
-      item.appendChild(jsonValue(value));
-      if (comma) item.appendChild(comma);
-      return item;
-    }
-    var isArray = Array.isArray(value);
-    var keys = isArray ? null : Object.keys(value);
-    var count = isArray ? value.length : keys.length;
-    var brackets = isArray ? ["[", "]"] : ["{", "}"];
-    if (!count) {
-      item.className = "json-leaf";
-      item.append.apply(item, label);
-      item.appendChild(el("span", "json-punct", brackets[0] + brackets[1]));
-      if (comma) item.appendChild(comma);
-      return item;
-    }
-    var details = el("details", "json-node");
-    details.open = depth < JSON_OPEN_DEPTH;
-    var summary = el("summary");
-    summary.append.apply(summary, label);
-    summary.append(
-      el("span", "json-punct", brackets[0]),
-      el("span", "json-collapsed", "…" + brackets[1] + (last ? "" : ",")),
-      el("span", "json-count", plural(isArray ? "items" : "keys", count))
-    );
-    var list = el("ul");
-    if (isArray) {
-      value.forEach(function (child, i) { list.appendChild(jsonItem(null, child, i === count - 1, depth + 1, budget)); });
-    } else {
-      keys.forEach(function (name, i) { list.appendChild(jsonItem(name, value[name], i === count - 1, depth + 1, budget)); });
-    }
-    var end = el("div", "json-end");
-    end.appendChild(el("span", "json-punct", brackets[1]));
-    if (comma) end.appendChild(comma);
-    details.append(summary, list, end);
-    item.appendChild(details);
-    return item;
-  }
-
-  function renderJson(artifact, toolbar, body) {
+  function renderText(artifact, toolbar, body) {
     var source = String(artifact.content || "");
-    var data;
-    var tree = null;
-    var problem = "";
-    try {
-      data = JSON.parse(source);
-    } catch (error) {
-      problem = text("invalid-json");
-    }
-    if (!problem) {
+    toolbar.appendChild(copyButton());
+    if (artifact.kind === "json") {
       try {
-        tree = el("ul", "json-tree");
-        tree.appendChild(jsonItem(null, data, true, 0, { nodes: JSON_MAX_NODES }));
+        JSON.parse(source);
       } catch (error) {
-        tree = null;
-        problem = text("too-big");
+        body.appendChild(el("p", "sidebar__notice", text("invalid-json")));
       }
     }
-    if (tree) {
-      var expand = el("button", "button button-ghost button-small", text("expand-all"));
-      var collapse = el("button", "button button-ghost button-small", text("collapse-all"));
-      expand.type = "button";
-      collapse.type = "button";
-      expand.setAttribute("data-json-expand", "");
-      collapse.setAttribute("data-json-collapse", "");
-      expand.addEventListener("click", function () {
-        tree.querySelectorAll("details").forEach(function (d) { d.open = true; });
-      });
-      collapse.addEventListener("click", function () {
-        // The top level stays open: collapsed, the document would be one line saying how big it is.
-        tree.querySelectorAll("details").forEach(function (d, i) { d.open = i === 0; });
-      });
-      toolbar.append(expand, collapse);
-    }
-    toolbar.appendChild(copyButton(function () { return source; }));
-    if (tree) {
-      body.appendChild(tree);
-    } else {
-      body.append(el("p", "sidebar__notice", problem), codeBlock({ content: source }));
-    }
+    var pre = el("pre", "highlight sidebar__code");
+    pre.tabIndex = 0;
+    pre.appendChild(el("code", null, source));
+    body.appendChild(pre);
   }
 
   function renderImage(artifact, toolbar, body) {
@@ -677,7 +359,7 @@
     return artifacts;
   }
 
-  // Events, all delegated: messages and toggles may be streamed in or swapped by htmx.
+  // Events, all delegated: messages and toggles may be streamed in or swapped by htmx, the toolbar re-rendered.
 
   document.addEventListener("click", function (event) {
     var target = event.target;
@@ -691,10 +373,25 @@
       close();
       return;
     }
+    var node = panel();
+    var inPanel = node && node.contains(target);
     var tab = target.closest("[data-sidebar-tab]");
     if (tab) {
       selectTab(parseInt(tab.getAttribute("data-sidebar-tab"), 10), true);
       return;
+    }
+    if (inPanel) {
+      var copy = target.closest("[data-sidebar-copy]");
+      if (copy) { copyCurrent(copy); return; }
+      var viewButton = target.closest("[data-diff-view]");
+      if (viewButton) {
+        var view = viewButton.getAttribute("data-diff-view") === "unified" ? "unified" : "split";
+        storeDiffView(view);
+        setDiffView(view);
+        return;
+      }
+      if (target.closest("[data-json-expand]")) { foldJson(true); return; }
+      if (target.closest("[data-json-collapse]")) { foldJson(false); return; }
     }
     var trigger = target.closest("[data-open-artifact]");
     var message = trigger && trigger.closest("[data-artifacts]");
