@@ -354,7 +354,9 @@ def test_the_api_lists_only_the_users_own_keys_without_the_hash(
 ) -> None:
     key, _ = services.create_api_key(user=alice, name="mine")
     services.create_api_key(user=charlie, name="his")
-    data = alice_client.get(KEYS).json()
+    page = alice_client.get(KEYS).json()
+    assert (page["count"], page["next"], page["previous"]) == (1, None, None)
+    data = page["results"]
     assert [item["id"] for item in data] == [str(key.pk)]
     assert set(data[0]) == {
         "id",

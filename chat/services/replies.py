@@ -32,16 +32,23 @@ import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, transaction
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from chat.errors import EmptyMessage, MessageTooLong, NothingToRegenerate, ReplyInProgress
+from chat.errors import (
+    ConversationNotFound,
+    EmptyMessage,
+    MessageTooLong,
+    NothingToRegenerate,
+    NotStreaming,
+    ReplyInProgress,
+    ReplyNotFound,
+)
 from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
 from chat.services import llm
-from chat.services.conversations import default_model, model_for, pick_model, title_from
+from chat.services.conversations import default_model, model_for, owned, pick_model, title_from
 from chat.services.prompt import build_prompt
 from credits import services as credits
 from credits.models import Reservation
@@ -149,10 +156,11 @@ def prepare_reply(
 ) -> PreparedReply:
     """Record the person's message (or drop the last reply to regenerate it) and reserve credits.
 
-    ``conversation`` is one of the person's conversations or its id: Http404 for any other (checked
-    first, so a bad message to someone else's conversation is still a 404). ``None`` starts a new
-    conversation with this first message, in the same transaction. Raises a ChatError or a credits
-    error, having written nothing: a refused first message leaves no empty conversation behind.
+    ``conversation`` is one of the person's conversations or its id: ConversationNotFound for any
+    other (checked first, so a bad message to someone else's conversation is still a 404).
+    ``None`` starts a new conversation with this first message, in the same transaction. Raises a
+    ChatError or a credits error, having written nothing: a refused first message leaves no empty
+    conversation behind.
     """
     conversation_id = conversation.pk if isinstance(conversation, Conversation) else conversation
     system_prompt = compose_system_prompt(user=user)
@@ -170,11 +178,14 @@ def prepare_reply(
             else:
                 # The conversation and its model in one query (this is on the way to the first
                 # token); only the conversation's row is locked.
-                conversation = get_object_or_404(
-                    Conversation.objects.select_related("model").select_for_update(of=("self",)),
-                    pk=conversation_id,
-                    user=user,
+                conversation = owned(
+                    Conversation.objects.select_related("model")
+                    .select_for_update(of=("self",))
+                    .filter(user=user),
+                    conversation_id,
                 )
+                if conversation is None:
+                    raise ConversationNotFound()
                 text = None if regenerate else clean_message(content)
                 model = pick_model(model_id) if model_id not in (None, "") else model_for(conversation)
                 # The whole history in one query: the last message decides what may happen next.
@@ -344,20 +355,23 @@ def fail_abandoned_replies(*, now: Any = None) -> int:
 # --- Stopping -------------------------------------------------------------------------------------
 
 
-def request_stop(*, user: User, reply_id: UUID | str) -> bool:
-    """Ask the stream writing this reply (in whichever web process) to stop; False when it is no
-    longer streaming. Another person's reply is a 404."""
-    reply = get_object_or_404(Message, pk=reply_id, conversation__user=user, role=Role.ASSISTANT)
-    streaming = reply.status == MessageStatus.STREAMING
-    if streaming:
-        import redis as sync_redis
+def request_stop(*, user: User, reply_id: UUID | str) -> None:
+    """Ask the stream writing this reply (in whichever web process) to stop.
 
-        client = sync_redis.Redis.from_url(settings.REDIS_URL)
-        try:
-            client.set(_stop_key(reply_id), b"1", ex=STOP_KEY_SECONDS)
-        finally:
-            client.close()
-    return streaming
+    Raises ``ReplyNotFound`` (404) for a reply that isn't one of the person's, ``NotStreaming``
+    (409) when it is no longer being written."""
+    reply = owned(Message.objects.filter(conversation__user=user, role=Role.ASSISTANT), reply_id)
+    if reply is None:
+        raise ReplyNotFound()
+    if reply.status != MessageStatus.STREAMING:
+        raise NotStreaming()
+    import redis as sync_redis
+
+    client = sync_redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        client.set(_stop_key(reply_id), b"1", ex=STOP_KEY_SECONDS)
+    finally:
+        client.close()
 
 
 # One asyncio Redis client per event loop (its connections belong to that loop).
