@@ -23,7 +23,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 
 
 @dataclass(frozen=True)
@@ -115,3 +117,40 @@ class AppErrorMiddleware(MiddlewareMixin):
         if isinstance(exception, AppError):
             return error_response(request, exception)
         return None
+
+
+# --- Django's error views: JSON under /api/ -----------------------------------------------------
+# Django answers these itself (no view matched, a view crashed, a refused CSRF token…), outside
+# DRF's exception handler: without them an /api/v1 caller would get an HTML page.
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _api_error(code: str, message: object, status: int) -> JsonResponse:
+    return JsonResponse({"error": code, "detail": str(message)}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _api_error("bad_request", gettext("The request could not be read."), 400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _api_error("permission_denied", gettext("You do not have permission to do this."), 403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _api_error("not_found", gettext("There is no such API endpoint."), 404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return _api_error("server_error", gettext("Something went wrong on our side. Try again."), 500)
+    return defaults.server_error(request)
