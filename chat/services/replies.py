@@ -51,7 +51,6 @@ from chat.services import llm
 from chat.services.conversations import default_model, model_for, owned, pick_model, title_from
 from chat.services.prompt import build_prompt
 from credits import services as credits
-from credits.models import Reservation
 from preferences.services import compose_system_prompt
 
 logger = logging.getLogger(__name__)
@@ -228,7 +227,7 @@ def prepare_reply(
                     user=user,
                     action_type=ACTION_TYPE,
                     amount=estimate,
-                    idempotency_key=f"chat:{reply.pk}",
+                    idempotency_key=_hold_key(reply.pk),
                     session_id=conversation.pk,
                 )
             return PreparedReply(
@@ -249,6 +248,11 @@ def prepare_reply(
             )
     finally:
         _release_connection()
+
+
+def _hold_key(reply_id: UUID | str) -> str:
+    """The key chat holds a reply's credits under (``credits.reserve``), and settles them by."""
+    return f"chat:{reply_id}"
 
 
 def charge_for(prepared: PreparedReply, *, status: str, prompt_tokens: int, completion_tokens: int) -> int:
@@ -277,11 +281,9 @@ def finish_reply(
     now = timezone.now()
     try:
         with transaction.atomic(durable=not connection.in_atomic_block):
-            reservation = Reservation.objects.filter(idempotency_key=f"chat:{prepared.reply_id}").first()
-            if reservation is not None:
-                charge = credits.settle(reservation=reservation, amount=charge).charged or 0
-            else:
-                charge = 0  # a free model: nothing was reserved, nothing is charged
+            settled = credits.settle(idempotency_key=_hold_key(prepared.reply_id), amount=charge)
+            # None: a free model, nothing was reserved, nothing is charged.
+            charge = (settled.charged or 0) if settled is not None else 0
             updated = Message.objects.filter(pk=prepared.reply_id, status=MessageStatus.STREAMING).update(
                 content=content,
                 status=status,
@@ -336,9 +338,7 @@ def _abandon(message: Message) -> None:
         finished_at=now,
     )
     if updated:
-        reservation = Reservation.objects.filter(idempotency_key=f"chat:{message.pk}").first()
-        if reservation is not None:
-            credits.settle(reservation=reservation, amount=0)
+        credits.settle(idempotency_key=_hold_key(message.pk), amount=0)
 
 
 def fail_abandoned_replies(*, now: Any = None) -> int:
