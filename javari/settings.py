@@ -416,7 +416,7 @@ REST_FRAMEWORK = {
     ],
     # Every error as {"error": code, "detail": message}, as chat's API answers.
     "EXCEPTION_HANDLER": "javari.api_errors.exception_handler",
-    # Every list the same way: ?page=N, with count/next/previous/results (docs/api.md).
+    # Every list the same way: ?page=N, with count/next/previous/results (docs/api-errors-and-pagination.md).
     "DEFAULT_PAGINATION_CLASS": "javari.pagination.Pagination",
 }
 
