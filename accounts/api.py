@@ -1,10 +1,10 @@
-"""The API keys API under /api/v1/api-keys/: the signed-in user's own keys, list, create, revoke."""
+"""The API keys API under /api/v1/api-keys/: the signed-in user's own keys, list, create, revoke
+(``DELETE …/{id}/``, or the older ``POST …/{id}/revoke/``; both 204, another's key is a 404)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -25,7 +25,6 @@ class ApiKeyListCreateView(ListAPIView):
 
     permission_classes = [IsAuthenticated]
     serializer_class = ApiKeySerializer
-    pagination_class = None  # at most a few dozen rows per user
 
     def get_queryset(self) -> QuerySet[ApiKey]:
         # Only the user's own; the (user, -created_at) index serves this order.
@@ -48,13 +47,18 @@ class ApiKeyListCreateView(ListAPIView):
 
 
 class ApiKeyDetailView(RetrieveAPIView):
-    """GET /api/v1/api-keys/{id}/: one of the user's keys; anyone else's is a 404."""
+    """GET /api/v1/api-keys/{id}/: one of the user's keys; anyone else's is a 404.
+    DELETE: revoke it (204). The key stays listed as revoked: its uses remain on record."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = ApiKeySerializer
 
     def get_queryset(self) -> QuerySet[ApiKey]:
         return ApiKey.objects.filter(user=self.request.user)
+
+    def delete(self, request: Request, pk: str) -> Response:
+        services.revoke_api_key(user=request.user, key_id=pk)  # ApiKeyNotFound: a 404
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ApiKeyRevokeView(APIView):
@@ -63,10 +67,7 @@ class ApiKeyRevokeView(APIView):
     permission_classes = [IsAuthenticated]
 
     def post(self, request: Request, pk: str) -> Response:
-        try:
-            services.revoke_api_key(user=request.user, key_id=pk)
-        except services.ApiKeyNotFound:
-            raise Http404 from None
+        services.revoke_api_key(user=request.user, key_id=pk)  # ApiKeyNotFound: a 404
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -10,6 +10,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.request import Request
 
 from accounts import services
+from accounts.errors import InvalidApiKey
 from accounts.models import ApiKey, User
 
 
@@ -26,22 +27,17 @@ class ApiKeyAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword.encode():
             return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(
-                services.InvalidApiKey.Reason.MALFORMED.label,
-                code=services.InvalidApiKey.Reason.MALFORMED.value,
-            )
         try:
-            raw = parts[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed(
-                services.InvalidApiKey.Reason.MALFORMED.label,
-                code=services.InvalidApiKey.Reason.MALFORMED.value,
-            ) from None
-        try:
+            if len(parts) != 2:
+                raise InvalidApiKey(InvalidApiKey.Reason.MALFORMED)
+            try:
+                raw = parts[1].decode("ascii")
+            except UnicodeDecodeError:
+                raise InvalidApiKey(InvalidApiKey.Reason.MALFORMED) from None
             api_key = services.authenticate_api_key(raw)
-        except services.InvalidApiKey as error:
-            raise exceptions.AuthenticationFailed(error.reason.label, code=error.reason.value) from None
+        except InvalidApiKey as error:
+            # DRF's own 401 (with WWW-Authenticate), with the application error's code and words.
+            raise exceptions.AuthenticationFailed(str(error.message), code=error.code) from None
         services.record_api_key_use(api_key)
         # DRF wraps the HttpRequest; called on a plain one (as in tests), use it as it is.
         activate_api_language(getattr(request, "_request", request), api_key.user)

@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import ApiKeyNotFound, InvalidApiKey
 from accounts.models import ApiKey, User
 
 logger = logging.getLogger(__name__)
@@ -61,35 +62,6 @@ _API_KEY_PATTERN = re.compile(r"^jv_([a-z0-9]{8})_[A-Za-z0-9_-]{43}$")
 MAX_ACTIVE_API_KEYS = 20
 # last_used_at is written at most this often per key, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-class ApiKeyNotFound(Exception):
-    """No such key among the user's own; another user's key reads the same as a missing one."""
-
-    def __init__(self) -> None:
-        super().__init__(str(_("No such API key.")))
-
-
-class InvalidApiKey(Exception):
-    """A presented key that doesn't authenticate; ``reason`` says why, ``str()`` says it to people."""
-
-    class Reason(models.TextChoices):
-        MALFORMED = (
-            "malformed",
-            _("Malformed API key. Keys look like jv_xxxxxxxx_ followed by 43 characters."),
-        )
-        UNKNOWN = "unknown", _("This API key is not valid.")
-        REVOKED = "revoked", _("This API key has been revoked.")
-        EXPIRED = "expired", _("This API key has expired.")
-        INACTIVE = "inactive", _("The account this API key belongs to is deactivated.")
-
-    def __init__(self, reason: InvalidApiKey.Reason) -> None:
-        self.reason = reason
-        super().__init__(str(reason.label))
-
-    def __str__(self) -> str:
-        # Rendered when read, so the message follows the language of the request.
-        return str(self.reason.label)
 
 
 def _hash_api_key(raw: str) -> str:

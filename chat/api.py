@@ -16,11 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from django.http import Http404, HttpResponse
-from django.utils.translation import gettext as _
+from django.http import HttpResponse
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -28,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import services
-from chat.errors import ChatError, refusal_body, refusal_status
+from chat.errors import ConversationNotFound
 from chat.events import encode, event_stream_response, reply_events
 from chat.models import Conversation, Message
 from chat.serializers import (
@@ -38,18 +37,6 @@ from chat.serializers import (
     NewConversationSerializer,
     NewMessageSerializer,
 )
-from credits.errors import CreditsError
-
-
-def not_found() -> Response:
-    return Response(
-        {"error": "not_found", "detail": _("No such conversation.")}, status=status.HTTP_404_NOT_FOUND
-    )
-
-
-def refusal(request: Request, error: ChatError | CreditsError) -> Response:
-    body = refusal_body(error, user=request.user, build_url=request.build_absolute_uri)
-    return Response(body, status=refusal_status(error))
 
 
 class EventStreamRenderer(BaseRenderer):
@@ -66,12 +53,7 @@ class EventStreamRenderer(BaseRenderer):
         return encode("error", data).encode()
 
 
-class ConversationPagination(LimitOffsetPagination):
-    default_limit = 50
-    max_limit = 200
-
-
-class ConversationListView(APIView):
+class ConversationListView(GenericAPIView):
     """GET: the caller's conversations, most recent first (``?q=`` searches titles). POST: a new one,
     empty, or with its first message (``content``) and the reply, as ``…/{id}/messages/`` answers."""
 
@@ -80,7 +62,7 @@ class ConversationListView(APIView):
 
     def get(self, request: Request) -> Response:
         conversations = services.conversations_for(request.user, query=request.query_params.get("q", ""))
-        paginator = ConversationPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(conversations.select_related("model"), request, view=self)
         return paginator.get_paginated_response(ConversationSerializer(page, many=True).data)
 
@@ -91,10 +73,7 @@ class ConversationListView(APIView):
         if "content" in data:
             # The conversation is written with its first message, or not at all.
             return _reply(request, None, data)
-        try:
-            conversation = services.start_conversation(user=request.user, model_id=data.get("model"))
-        except ChatError as exc:
-            return refusal(request, exc)
+        conversation = services.start_conversation(user=request.user, model_id=data.get("model"))
         if data.get("title"):
             services.rename_conversation(conversation=conversation, title=data["title"])
         return Response(ConversationSerializer(conversation).data, status=status.HTTP_201_CREATED)
@@ -113,7 +92,7 @@ class ConversationDetailView(APIView):
             .first()
         )
         if conversation is None:
-            return not_found()
+            raise ConversationNotFound()
         return Response(ConversationDetailSerializer(conversation).data)
 
 
@@ -139,28 +118,22 @@ class MessageCreateView(APIView):
     def post(self, request: Request, conversation_id: str) -> Response | HttpResponse:
         serializer = NewMessageSerializer(data=request.data)
         if not serializer.is_valid():
-            try:  # someone else's conversation is a 404 whatever the body says
-                services.get_conversation(request.user, conversation_id)
-            except Http404:
-                return not_found()
+            # Someone else's conversation is a 404 whatever the body says.
+            services.get_conversation(request.user, conversation_id)
             raise ValidationError(serializer.errors)
         return _reply(request, conversation_id, serializer.validated_data)
 
 
 def _reply(request: Request, conversation_id: str | None, data: dict[str, Any]) -> Response | HttpResponse:
     """Send ``data["content"]`` to the conversation (None: a new one) and answer the reply."""
-    try:
-        # Checks the conversation is the caller's (404) in the query that locks it.
-        prepared = services.prepare_reply(
-            user=request.user,
-            conversation=conversation_id,
-            content=data.get("content"),
-            model_id=data.get("model"),
-        )
-    except Http404:
-        return not_found()
-    except (ChatError, CreditsError) as exc:
-        return refusal(request, exc)
+    # Checks the conversation is the caller's (404) in the query that locks it; its refusals
+    # (ChatError, CreditsError) answer through javari.api_errors.
+    prepared = services.prepare_reply(
+        user=request.user,
+        conversation=conversation_id,
+        content=data.get("content"),
+        model_id=data.get("model"),
+    )
     if conversation_id is None and data.get("title"):
         conversation = services.get_conversation(request.user, prepared.conversation_id)
         services.rename_conversation(conversation=conversation, title=data["title"])

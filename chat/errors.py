@@ -1,31 +1,45 @@
-"""The chat app's errors: each carries a message fit to show the person and an HTTP status."""
+"""The chat app's errors (``javari.errors.AppError``s): a message fit to show the person, a stable
+code and an HTTP status; a credits refusal during a message stays a ``credits.errors.CreditsError``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 
-from credits.errors import CreditsError, Fix
+from javari.errors import AppError, Fix, NotFound
 
 
-class ChatError(Exception):
-    """Base error: ``str(error)`` is the message; ``code`` is stable for APIs; ``status`` for HTTP."""
+class ChatError(AppError):
+    """Base error of the chat app (a refused message or reply); 400 unless a subclass says."""
 
     code = "chat_error"
     status = 400
     default_message = _("The message could not be sent.")
     # Most refusals are fixed where they are shown (shorten the message, pick a model from the
     # list, wait or stop the reply): only those fixed elsewhere name a page.
-    fix: Fix | None = None
 
-    def __init__(self, message: object = None) -> None:
-        self.message = message if message is not None else self.default_message
-        super().__init__(str(self.message))
 
-    def __str__(self) -> str:
-        return str(self.message)
+class ConversationNotFound(NotFound):
+    default_message = _("No such conversation.")
+
+
+class ReplyNotFound(NotFound):
+    default_message = _("No such reply.")
+
+
+class NotStreaming(ChatError):
+    code = "not_streaming"
+    status = 409
+    default_message = _("That reply isn't being written any more.")
+
+
+class SignInToChat(AppError):
+    code = "not_authenticated"
+    status = 401
+    default_message = _("Sign in to chat.")
+
+
+class InvalidTitle(ChatError):
+    code = "invalid_title"
 
 
 class EmptyMessage(ChatError):
@@ -65,20 +79,13 @@ class NothingToRegenerate(ChatError):
     default_message = _("There is no reply to regenerate yet.")
 
 
-def refusal_status(error: ChatError | CreditsError) -> int:
-    """The HTTP status of a refusal: 402 for any credits reason, else the chat error's own."""
-    return 402 if isinstance(error, CreditsError) else error.status
+class ReplyFailed(ChatError):
+    """The model could not give (the rest of) a reply: ``code`` is one of chat.services.llm's
+    (``model_unavailable``, ``timeout``…), stable for APIs and logs; a 502, the model's fault."""
 
+    status = 502
+    default_message = _("The model could not answer. Try again in a moment.")
 
-def refusal_body(
-    error: ChatError | CreditsError, *, user: Any, build_url: Callable[[str], str] | None = None
-) -> dict[str, str]:
-    """``{"error": code, "detail": reason}``, plus ``fix_url`` and ``fix_label`` when the person can
-    fix it on another page (the API passes ``build_url`` to make the address absolute)."""
-    body = {"error": error.code, "detail": str(error)}
-    fix = error.fix
-    if fix is not None and fix.applies_to(user):
-        url = fix.url()
-        body["fix_url"] = build_url(url) if build_url else url
-        body["fix_label"] = str(fix.label)
-    return body
+    def __init__(self, code: str, message: object = None) -> None:
+        self.code = code
+        super().__init__(message)

@@ -16,21 +16,20 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from chat import services
-from chat.errors import ChatError, refusal_body, refusal_status
+from chat.errors import ChatError, InvalidTitle, SignInToChat
 from chat.events import event_stream_response, reply_events
 from chat.models import Conversation
-from credits.errors import CreditsError
+from javari.errors import AppError, error_response
 from javari.markdown import render_with_artifacts
 from javari.web import login_required
 from preferences.services import get_preferences
@@ -38,10 +37,10 @@ from preferences.services import get_preferences
 CONVERSATION_LIST_LIMIT = 100
 
 
-def error_response(error: ChatError | CreditsError, user: Any) -> JsonResponse:
-    """A refused message: the status, a stable code, the reason and, when the fix is on another
-    page (a top-up, the spending cap), ``fix_url`` and ``fix_label`` for the page's link."""
-    return JsonResponse(refusal_body(error, user=user), status=refusal_status(error))
+# A refusal answers through javari.errors.error_response: the page's script reads the status, a
+# stable code, the reason and, when the fix is on another page (a top-up, the spending cap),
+# ``fix_url`` and ``fix_label`` for its link. A conversation that isn't the person's is a
+# ConversationNotFound (404) from the service, answered the same way (javari.errors middleware).
 
 
 def _async_login_required(view):
@@ -49,7 +48,7 @@ def _async_login_required(view):
     async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = await request.auser()
         if not user.is_authenticated:
-            return JsonResponse({"error": "not_authenticated", "detail": _("Sign in to chat.")}, status=401)
+            return await sync_to_async(error_response)(request, SignInToChat())
         return await view(request, user, *args, **kwargs)
 
     return wrapper
@@ -124,7 +123,7 @@ def rename(request: HttpRequest, conversation_id: str) -> HttpResponse:
             conversation.refresh_from_db()
             context = {"conversation": conversation, "rename_error": " ".join(exc.messages)}
             return render(request, "chat/_title.html", context)
-        return JsonResponse({"error": "invalid_title", "detail": " ".join(exc.messages)}, status=400)
+        return error_response(request, InvalidTitle(" ".join(exc.messages)))
     if request.htmx:
         return render(request, "chat/_renamed.html", {"conversation": conversation, "item": conversation})
     return redirect("chat:conversation", conversation.pk)
@@ -150,7 +149,7 @@ def change_model(request: HttpRequest, conversation_id: str) -> HttpResponse:
     try:
         services.change_model(conversation=conversation, model_id=request.POST.get("model"))
     except ChatError as exc:
-        return error_response(exc, request.user)
+        return error_response(request, exc)
     return JsonResponse({"model": conversation.model_id})
 
 
@@ -183,10 +182,8 @@ async def _stream(
             model_id=request.POST.get("model"),
             regenerate=regenerate,
         )
-    except Http404:
-        return JsonResponse({"error": "not_found", "detail": _("No such conversation.")}, status=404)
-    except (ChatError, CreditsError) as exc:
-        return error_response(exc, user)
+    except AppError as exc:  # not the person's conversation (404), a chat or credits refusal
+        return await sync_to_async(error_response)(request, exc)
     user_text = None if regenerate else services.clean_message(text)
     extra = _new_conversation_html(request, prepared) if conversation_id is None else None
     return event_stream_response(reply_events(prepared, user_text=user_text, extra=extra))
@@ -220,8 +217,8 @@ async def regenerate(request: HttpRequest, user: Any, conversation_id: str) -> H
 @login_required
 def stop(request: HttpRequest, reply_id: str) -> HttpResponse:
     """Stop a reply mid-way: it ends as "stopped", charged for what it produced."""
-    if not services.request_stop(user=request.user, reply_id=reply_id):
-        return JsonResponse(
-            {"error": "not_streaming", "detail": _("That reply isn't being written any more.")}, status=409
-        )
+    try:
+        services.request_stop(user=request.user, reply_id=reply_id)
+    except AppError as exc:  # not the person's reply (404), or no longer being written (409)
+        return error_response(request, exc)
     return JsonResponse({"stopping": True}, status=202)

@@ -7,8 +7,7 @@ the "Grant or adjust credits" action, which calls ``services.adjust`` with a req
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -17,8 +16,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -36,14 +34,13 @@ from credits.errors import CreditsError
 from credits.models import (
     ActionPrice,
     CreditAccount,
-    EntryKind,
     LedgerEntry,
     Plan,
     RefusedWebhook,
     Reservation,
     TopUpPack,
 )
-from credits.selectors import USAGE
+from credits.selectors import UsageRow, usage_by_user
 from javari.web import csv_response
 
 # The account page shows this many of the newest entries; the full history is the ledger list.
@@ -324,65 +321,6 @@ class CreditAccountAdmin(admin.ModelAdmin):
             "totals": UsageRow.total_of(rows),
         }
         return TemplateResponse(request, "admin/credits/usage_report.html", context)
-
-
-@dataclass(frozen=True)
-class UsageRow:
-    """One user's credits in one month."""
-
-    email: str
-    plan: str
-    used: int
-    actions: int
-    granted: int
-    purchased: int
-
-    @classmethod
-    def total_of(cls, rows: list[UsageRow]) -> UsageRow:
-        return cls(
-            email="",
-            plan="",
-            used=sum(row.used for row in rows),
-            actions=sum(row.actions for row in rows),
-            granted=sum(row.granted for row in rows),
-            purchased=sum(row.purchased for row in rows),
-        )
-
-
-def usage_by_user(month: date) -> list[UsageRow]:
-    """Each user with ledger entries in ``month`` (UTC), most credits used first.
-
-    Used = debits less refunds of an action (``selectors.USAGE``, as the Usage page counts it);
-    actions = debits, not counting a settle's shortfall charge; granted = grants and staff
-    adjustments (net); purchased = top-ups bought.
-    """
-    start = datetime(month.year, month.month, 1, tzinfo=UTC)
-    end = start + relativedelta(months=1)
-    per_user = (
-        LedgerEntry.objects.filter(created_at__gte=start, created_at__lt=end)
-        .values("user_id", "user__email", "user__credit_account__plan__tier")
-        .annotate(
-            used=Coalesce(Sum(-F("amount"), filter=USAGE), 0),
-            actions=Count("id", filter=Q(kind=EntryKind.DEBIT) & ~Q(metadata__has_key="shortfall")),
-            granted=Coalesce(Sum("amount", filter=Q(kind__in=[EntryKind.GRANT, EntryKind.ADJUSTMENT])), 0),
-            purchased=Coalesce(Sum("amount", filter=Q(kind=EntryKind.PURCHASE)), 0),
-        )
-        .order_by()
-    )
-    plan_names = {plan.tier: plan.name for plan in Plan.objects.all()}
-    rows = [
-        UsageRow(
-            email=row["user__email"],
-            plan=plan_names.get(row["user__credit_account__plan__tier"], ""),
-            used=row["used"],
-            actions=row["actions"],
-            granted=row["granted"],
-            purchased=row["purchased"],
-        )
-        for row in per_user
-    ]
-    rows.sort(key=lambda row: (-row.used, row.email))
-    return rows
 
 
 def _month_from(value: str) -> tuple[date, str]:

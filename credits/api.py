@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,16 +25,11 @@ class CreditsView(APIView):
         return Response(CreditsSerializer(account).data)
 
 
-class UsagePagination(PageNumberPagination):
-    page_size = 50
-
-
 class UsageView(ListAPIView):
     """GET /api/v1/credits/usage/?page=N: the signed-in user's ledger, newest first, 50 a page."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = LedgerEntrySerializer
-    pagination_class = UsagePagination
 
     def get_queryset(self) -> QuerySet[LedgerEntry]:
         # Only the user's own entries; the (user, -created_at) index serves this order.

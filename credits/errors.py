@@ -1,48 +1,32 @@
 """The credits app's errors: each carries a message fit to show the user, and the fix when one applies.
 
 A refusal a person can fix names the fix (``fix``): the page links to it and the API answers its
-address as ``fix_url``. Chat's errors (chat/errors.py) use the same ``Fix``.
+address as ``fix_url``. All are ``javari.errors.AppError``s (``Fix`` lives there too).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.urls import reverse
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from javari.errors import AppError, Fix
 
-@dataclass(frozen=True)
-class Fix:
-    """Where a person fixes a refusal: a page (URL name, optional fragment) and the link's words."""
-
-    url_name: str
-    label: Promise | str
-    fragment: str = ""
-    # Some fixes are for staff only (connecting a model in the admin): others get no link.
-    staff_only: bool = False
-
-    def url(self) -> str:
-        return reverse(self.url_name) + (f"#{self.fragment}" if self.fragment else "")
-
-    def applies_to(self, user: object) -> bool:
-        return not self.staff_only or bool(getattr(user, "is_staff", False))
+__all__ = [
+    "CreditsError",
+    "Fix",
+    "InsufficientCredits",
+    "InvalidAmount",
+    "SpendingCapReached",
+    "UnknownActionType",
+]
 
 
-class CreditsError(Exception):
-    """Base error: ``str(error)`` is a clear message for the user; ``code`` is stable for APIs."""
+class CreditsError(AppError):
+    """Base error of the credits app. A credits refusal is a 402 wherever it is raised: the person
+    has to pay (or raise their cap) before it can go through."""
 
     code = "credits_error"
+    status = 402
     default_message = _("The credits operation failed.")
-    fix: Fix | None = None
-
-    def __init__(self, message: object = None) -> None:
-        self.message = message if message is not None else self.default_message
-        super().__init__(str(self.message))
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 class InsufficientCredits(CreditsError):
@@ -60,9 +44,11 @@ class SpendingCapReached(CreditsError):
 
 class InvalidAmount(CreditsError):
     code = "invalid_amount"
+    status = 400  # a programming or input mistake, not something paying fixes
     default_message = _("The amount must be a whole number of credits greater than zero.")
 
 
 class UnknownActionType(CreditsError):
     code = "unknown_action_type"
+    status = 400
     default_message = _("Unknown action type.")

@@ -1,4 +1,5 @@
-"""Reads for the credits pages: recent entries, credits used per day and per action type, the history.
+"""Reads for the credits pages: recent entries, credits used per day and per action type, the history;
+the plans and top-up offers; and staff's cost-per-user report.
 
 Each read is one aggregate query over a user's ledger (served by ``credits_user_history_idx``);
 none loads an entry per row of the result.
@@ -13,15 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from credits.models import ActionPrice, EntryKind, LedgerEntry
+from credits.models import ActionPrice, CreditAccount, EntryKind, LedgerEntry, Plan, TopUpPack
 
 RECENT_ENTRIES = 10
 HISTORY_PAGE_SIZE = 25
@@ -132,3 +134,111 @@ def export_rows(*, user: User) -> Iterator[tuple]:
         .values_list("created_at", "kind", "action_type", "amount", "balance_after", "reason")
         .iterator(chunk_size=2000)
     )
+
+
+# --- Pricing: the plans and top-up offers --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A plan as the plans page shows it for one billing cycle."""
+
+    plan: Plan
+    cycle: str
+    price_cents: int
+    monthly_equivalent_cents: int  # annual price spread over 12 months
+    annual_saving_cents: int  # 12 monthly payments less the annual price
+    annual_saving_percent: int
+    is_current: bool
+
+    @property
+    def is_paid(self) -> bool:
+        return not self.plan.is_free and self.price_cents > 0
+
+
+def plan_offers(*, cycle: str, account: CreditAccount | None) -> list[Offer]:
+    """Each active plan as offered for ``cycle`` (a ``BillingCycle`` value): its price in cents,
+    the monthly equivalent and the saving of paying annually; ``account``'s own plan is current."""
+    offers = []
+    for plan in Plan.objects.filter(is_active=True):
+        twelve_months = plan.price_monthly_cents * 12
+        saving = max(0, twelve_months - plan.price_annual_cents) if plan.price_annual_cents else 0
+        offers.append(
+            Offer(
+                plan=plan,
+                cycle=cycle,
+                price_cents=plan.price_cents(cycle),
+                monthly_equivalent_cents=round(plan.price_annual_cents / 12),
+                annual_saving_cents=saving,
+                annual_saving_percent=round(100 * saving / twelve_months) if twelve_months else 0,
+                is_current=account is not None and account.plan_id == plan.pk,
+            )
+        )
+    return offers
+
+
+def top_up_packs() -> QuerySet[TopUpPack]:
+    """The top-up packs on sale, smallest first."""
+    return TopUpPack.objects.filter(is_active=True).order_by("credits")
+
+
+# --- Staff: the cost-per-user report ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """One user's credits in one month."""
+
+    email: str
+    plan: str
+    used: int
+    actions: int
+    granted: int
+    purchased: int
+
+    @classmethod
+    def total_of(cls, rows: list[UsageRow]) -> UsageRow:
+        return cls(
+            email="",
+            plan="",
+            used=sum(row.used for row in rows),
+            actions=sum(row.actions for row in rows),
+            granted=sum(row.granted for row in rows),
+            purchased=sum(row.purchased for row in rows),
+        )
+
+
+def usage_by_user(month: date) -> list[UsageRow]:
+    """Each user with ledger entries in ``month`` (UTC), most credits used first.
+
+    Used = debits less refunds of an action (``selectors.USAGE``, as the Usage page counts it);
+    actions = debits, not counting a settle's shortfall charge; granted = grants and staff
+    adjustments (net); purchased = top-ups bought.
+    """
+    start = datetime(month.year, month.month, 1, tzinfo=UTC)
+    end = start + relativedelta(months=1)
+    per_user = (
+        LedgerEntry.objects.filter(created_at__gte=start, created_at__lt=end)
+        .values("user_id", "user__email", "user__credit_account__plan__tier")
+        .annotate(
+            used=Coalesce(Sum(-F("amount"), filter=USAGE), 0),
+            actions=Count("id", filter=Q(kind=EntryKind.DEBIT) & ~Q(metadata__has_key="shortfall")),
+            granted=Coalesce(Sum("amount", filter=Q(kind__in=[EntryKind.GRANT, EntryKind.ADJUSTMENT])), 0),
+            purchased=Coalesce(Sum("amount", filter=Q(kind=EntryKind.PURCHASE)), 0),
+        )
+        .order_by()
+    )
+    plan_names = {plan.tier: plan.name for plan in Plan.objects.all()}
+    rows = [
+        UsageRow(
+            email=row["user__email"],
+            plan=plan_names.get(row["user__credit_account__plan__tier"], ""),
+            used=row["used"],
+            actions=row["actions"],
+            granted=row["granted"],
+            purchased=row["purchased"],
+        )
+        for row in per_user
+    ]
+    rows.sort(key=lambda row: (-row.used, row.email))
+    return rows

@@ -1,7 +1,9 @@
 """One shape for every API error: ``{"error": code, "detail": message}``, plus ``fields`` for
 validation errors.
 
-``error`` is a stable snake_case code for programs (``parse_error``, ``not_authenticated``,
+Application errors (``javari.errors.AppError``: credits, chat, API keys…) answer their own status,
+code and message, plus ``fix_url``/``fix_label`` (absolute) when the fix is a page the caller may
+use. ``error`` is a stable snake_case code for programs (``parse_error``, ``not_authenticated``,
 ``not_found``, ``invalid``…; chat's API adds its own, such as ``empty_message``); ``detail`` is a
 sentence for people, in their language; ``fields`` maps each field (or ``non_field_errors``) to
 its messages. ``exception_handler`` (DRF's ``EXCEPTION_HANDLER``) gives DRF's errors this shape.
@@ -34,6 +36,7 @@ from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from javari.errors import AppError
 from javari.parsers import RequestTooLarge
 
 # Unpaired surrogates: the only characters a Python string holds that UTF-8 can't encode.
@@ -102,6 +105,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     # Imported here: rest_framework.views reads DEFAULT_RENDERER_CLASSES, which names this module.
     from rest_framework import views
 
+    if isinstance(exc, AppError):
+        request = context.get("request")
+        user = getattr(request, "user", None) if request is not None else None
+        build_url = request.build_absolute_uri if request is not None else None
+        response = Response(scrub(exc.body(user=user, build_url=build_url)), status=exc.status)
+        # An atomic view's work is undone as for DRF's own errors.
+        views.set_rollback()
+        return response
     exc = _as_api_exception(exc)
     response = views.exception_handler(exc, context)
     if response is None or not isinstance(exc, APIException):

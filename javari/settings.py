@@ -130,6 +130,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionActivityMiddleware",  # allauth's, throttled
     "accounts.middleware.NoStoreSecretPagesMiddleware",  # two-factor pages show secrets
     "django_htmx.middleware.HtmxMiddleware",
+    # A service's AppError that no view caught: its status and message, never a 500 (javari/errors.py).
+    "javari.errors.AppErrorMiddleware",
 ]
 
 ROOT_URLCONF = "javari.urls"
@@ -414,6 +416,8 @@ REST_FRAMEWORK = {
     ],
     # Every error as {"error": code, "detail": message}, as chat's API answers.
     "EXCEPTION_HANDLER": "javari.api_errors.exception_handler",
+    # Every list the same way: ?page=N, with count/next/previous/results (docs/api-errors-and-pagination.md).
+    "DEFAULT_PAGINATION_CLASS": "javari.pagination.Pagination",
 }
 
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------------

@@ -26,3 +26,9 @@ urlpatterns = [
     path("settings/", include("preferences.urls")),
     path("", include("credits.urls")),
 ]
+
+# Django's own error answers, as JSON under /api/ (javari/errors.py); pages keep the templates.
+handler400 = "javari.errors.bad_request"
+handler403 = "javari.errors.permission_denied"
+handler404 = "javari.errors.page_not_found"
+handler500 = "javari.errors.server_error"

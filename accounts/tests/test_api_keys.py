@@ -354,7 +354,9 @@ def test_the_api_lists_only_the_users_own_keys_without_the_hash(
 ) -> None:
     key, _ = services.create_api_key(user=alice, name="mine")
     services.create_api_key(user=charlie, name="his")
-    data = alice_client.get(KEYS).json()
+    page = alice_client.get(KEYS).json()
+    assert (page["count"], page["next"], page["previous"]) == (1, None, None)
+    data = page["results"]
     assert [item["id"] for item in data] == [str(key.pk)]
     assert set(data[0]) == {
         "id",
@@ -450,6 +452,23 @@ def test_the_api_revokes_a_key_with_a_204(alice_client: Client, alice: User) -> 
     assert Client().get(KEYS, headers={"authorization": f"Bearer {plaintext}"}).status_code == 401
 
 
+def test_delete_revokes_a_key_with_a_204_and_keeps_it_listed(alice_client: Client, alice: User) -> None:
+    key, plaintext = services.create_api_key(user=alice, name="k")
+    response = alice_client.delete(f"{KEYS}{key.pk}/")
+    assert (response.status_code, response.content) == (204, b"")
+    assert alice_client.get(f"{KEYS}{key.pk}/").json()["status"] == "revoked"
+    assert Client().get(KEYS, headers={"authorization": f"Bearer {plaintext}"}).json()["error"] == "revoked"
+    # Deleting a revoked key again changes nothing and still answers 204.
+    assert alice_client.delete(f"{KEYS}{key.pk}/").status_code == 204
+
+
+def test_a_key_can_delete_itself(client: Client, alice: User) -> None:
+    key, plaintext = services.create_api_key(user=alice, name="leaked")
+    bearer = {"authorization": f"Bearer {plaintext}"}
+    assert client.delete(f"{KEYS}{key.pk}/", headers=bearer).status_code == 204
+    assert client.get(KEYS, headers=bearer).status_code == 401
+
+
 def test_a_key_can_revoke_itself(client: Client, alice: User) -> None:
     key, plaintext = services.create_api_key(user=alice, name="leaked")
     bearer = {"authorization": f"Bearer {plaintext}"}
@@ -466,6 +485,10 @@ def test_charlie_gets_a_404_for_alices_key_on_the_api(client: Client, alice: Use
     assert client.get(f"{KEYS}{key.pk}/").status_code == 404
     assert client.post(f"{KEYS}{key.pk}/revoke/").status_code == 404
     assert client.post(f"{KEYS}00000000-0000-0000-0000-000000000000/revoke/").status_code == 404
+    response = client.delete(f"{KEYS}{key.pk}/")
+    assert response.json() == {"error": "not_found", "detail": "No such API key."}
+    assert response.status_code == 404
+    assert client.delete(f"{KEYS}00000000-0000-0000-0000-000000000000/").status_code == 404
     assert ApiKey.objects.get(pk=key.pk).revoked_at is None
 
 
@@ -474,7 +497,9 @@ def test_the_api_refuses_anonymous_requests(client: Client, alice: User) -> None
     assert client.get(KEYS).status_code == 401
     assert client.post(KEYS, {"name": "x"}, content_type="application/json").status_code == 401
     assert client.post(f"{KEYS}{key.pk}/revoke/").status_code == 401
+    assert client.delete(f"{KEYS}{key.pk}/").status_code == 401
     assert ApiKey.objects.count() == 1
+    assert ApiKey.objects.get(pk=key.pk).revoked_at is None
 
 
 # --- The admin ----------------------------------------------------------------------------------------

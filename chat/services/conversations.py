@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from chat.errors import ModelNotAllowed, NoModelAvailable
+from chat.errors import ConversationNotFound, ModelNotAllowed, NoModelAvailable
 from chat.models import ChatModel, Conversation
 from javari.text import plain_text, truncate_graphemes
 
@@ -66,8 +66,21 @@ def conversations_for(user: User, *, query: str = "") -> QuerySet[Conversation]:
 
 
 def get_conversation(user: User, conversation_id: UUID | str) -> Conversation:
-    """The person's conversation, or 404: another person's conversation does not exist for them."""
-    return get_object_or_404(Conversation, pk=conversation_id, user=user)
+    """The person's conversation. Raises ``ConversationNotFound`` (404) for any other id: another
+    person's conversation does not exist for them, and neither does an id that isn't a UUID."""
+    conversation = owned(Conversation.objects.filter(user=user), conversation_id)
+    if conversation is None:
+        raise ConversationNotFound()
+    return conversation
+
+
+def owned(queryset: QuerySet, pk: object) -> Any:
+    """The row of ``queryset`` (already narrowed to the person's own) with this primary key, or
+    None; an id that isn't one (not a UUID) finds nothing rather than raising."""
+    try:
+        return queryset.filter(pk=pk).first()
+    except (ValidationError, ValueError):
+        return None
 
 
 def title_from(text: str) -> str:

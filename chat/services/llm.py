@@ -16,23 +16,13 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from chat.errors import ReplyFailed
+
 if TYPE_CHECKING:
     import openai
 
 # The SDK is imported where it is used: it takes seconds to import, and every manage.py command
 # and worker would pay for it at start-up while only the chat calls it.
-
-
-class ReplyFailed(Exception):
-    """The model could not give (the rest of) a reply. ``code`` is stable for APIs and logs."""
-
-    def __init__(self, code: str, message: object) -> None:
-        self.code = code
-        self.message = message
-        super().__init__(str(message))
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 MODEL_UNAVAILABLE = "model_unavailable"

@@ -32,19 +32,25 @@ import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, transaction
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from chat.errors import EmptyMessage, MessageTooLong, NothingToRegenerate, ReplyInProgress
+from chat.errors import (
+    ConversationNotFound,
+    EmptyMessage,
+    MessageTooLong,
+    NothingToRegenerate,
+    NotStreaming,
+    ReplyInProgress,
+    ReplyNotFound,
+)
 from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
 from chat.services import llm
-from chat.services.conversations import default_model, model_for, pick_model, title_from
+from chat.services.conversations import default_model, model_for, owned, pick_model, title_from
 from chat.services.prompt import build_prompt
 from credits import services as credits
-from credits.models import Reservation
 from preferences.services import compose_system_prompt
 
 logger = logging.getLogger(__name__)
@@ -149,10 +155,11 @@ def prepare_reply(
 ) -> PreparedReply:
     """Record the person's message (or drop the last reply to regenerate it) and reserve credits.
 
-    ``conversation`` is one of the person's conversations or its id: Http404 for any other (checked
-    first, so a bad message to someone else's conversation is still a 404). ``None`` starts a new
-    conversation with this first message, in the same transaction. Raises a ChatError or a credits
-    error, having written nothing: a refused first message leaves no empty conversation behind.
+    ``conversation`` is one of the person's conversations or its id: ConversationNotFound for any
+    other (checked first, so a bad message to someone else's conversation is still a 404).
+    ``None`` starts a new conversation with this first message, in the same transaction. Raises a
+    ChatError or a credits error, having written nothing: a refused first message leaves no empty
+    conversation behind.
     """
     conversation_id = conversation.pk if isinstance(conversation, Conversation) else conversation
     system_prompt = compose_system_prompt(user=user)
@@ -170,11 +177,14 @@ def prepare_reply(
             else:
                 # The conversation and its model in one query (this is on the way to the first
                 # token); only the conversation's row is locked.
-                conversation = get_object_or_404(
-                    Conversation.objects.select_related("model").select_for_update(of=("self",)),
-                    pk=conversation_id,
-                    user=user,
+                conversation = owned(
+                    Conversation.objects.select_related("model")
+                    .select_for_update(of=("self",))
+                    .filter(user=user),
+                    conversation_id,
                 )
+                if conversation is None:
+                    raise ConversationNotFound()
                 text = None if regenerate else clean_message(content)
                 model = pick_model(model_id) if model_id not in (None, "") else model_for(conversation)
                 # The whole history in one query: the last message decides what may happen next.
@@ -217,7 +227,7 @@ def prepare_reply(
                     user=user,
                     action_type=ACTION_TYPE,
                     amount=estimate,
-                    idempotency_key=f"chat:{reply.pk}",
+                    idempotency_key=_hold_key(reply.pk),
                     session_id=conversation.pk,
                 )
             return PreparedReply(
@@ -238,6 +248,11 @@ def prepare_reply(
             )
     finally:
         _release_connection()
+
+
+def _hold_key(reply_id: UUID | str) -> str:
+    """The key chat holds a reply's credits under (``credits.reserve``), and settles them by."""
+    return f"chat:{reply_id}"
 
 
 def charge_for(prepared: PreparedReply, *, status: str, prompt_tokens: int, completion_tokens: int) -> int:
@@ -266,11 +281,9 @@ def finish_reply(
     now = timezone.now()
     try:
         with transaction.atomic(durable=not connection.in_atomic_block):
-            reservation = Reservation.objects.filter(idempotency_key=f"chat:{prepared.reply_id}").first()
-            if reservation is not None:
-                charge = credits.settle(reservation=reservation, amount=charge).charged or 0
-            else:
-                charge = 0  # a free model: nothing was reserved, nothing is charged
+            settled = credits.settle(idempotency_key=_hold_key(prepared.reply_id), amount=charge)
+            # None: a free model, nothing was reserved, nothing is charged.
+            charge = (settled.charged or 0) if settled is not None else 0
             updated = Message.objects.filter(pk=prepared.reply_id, status=MessageStatus.STREAMING).update(
                 content=content,
                 status=status,
@@ -325,9 +338,7 @@ def _abandon(message: Message) -> None:
         finished_at=now,
     )
     if updated:
-        reservation = Reservation.objects.filter(idempotency_key=f"chat:{message.pk}").first()
-        if reservation is not None:
-            credits.settle(reservation=reservation, amount=0)
+        credits.settle(idempotency_key=_hold_key(message.pk), amount=0)
 
 
 def fail_abandoned_replies(*, now: Any = None) -> int:
@@ -344,20 +355,23 @@ def fail_abandoned_replies(*, now: Any = None) -> int:
 # --- Stopping -------------------------------------------------------------------------------------
 
 
-def request_stop(*, user: User, reply_id: UUID | str) -> bool:
-    """Ask the stream writing this reply (in whichever web process) to stop; False when it is no
-    longer streaming. Another person's reply is a 404."""
-    reply = get_object_or_404(Message, pk=reply_id, conversation__user=user, role=Role.ASSISTANT)
-    streaming = reply.status == MessageStatus.STREAMING
-    if streaming:
-        import redis as sync_redis
+def request_stop(*, user: User, reply_id: UUID | str) -> None:
+    """Ask the stream writing this reply (in whichever web process) to stop.
 
-        client = sync_redis.Redis.from_url(settings.REDIS_URL)
-        try:
-            client.set(_stop_key(reply_id), b"1", ex=STOP_KEY_SECONDS)
-        finally:
-            client.close()
-    return streaming
+    Raises ``ReplyNotFound`` (404) for a reply that isn't one of the person's, ``NotStreaming``
+    (409) when it is no longer being written."""
+    reply = owned(Message.objects.filter(conversation__user=user, role=Role.ASSISTANT), reply_id)
+    if reply is None:
+        raise ReplyNotFound()
+    if reply.status != MessageStatus.STREAMING:
+        raise NotStreaming()
+    import redis as sync_redis
+
+    client = sync_redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        client.set(_stop_key(reply_id), b"1", ex=STOP_KEY_SECONDS)
+    finally:
+        client.close()
 
 
 # One asyncio Redis client per event loop (its connections belong to that loop).

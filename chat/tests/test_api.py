@@ -169,6 +169,25 @@ def test_a_refusal_to_a_caller_asking_for_events_is_one_error_event(api, alice, 
     ]
 
 
+def test_charlie_asking_for_events_on_alices_conversation_gets_one_not_found_event(
+    alice, charlie, local_model
+):
+    conversation = services.start_conversation(user=alice)
+    client = APIClient()
+    client.force_authenticate(charlie)
+    response = client.post(
+        f"/api/v1/conversations/{conversation.pk}/messages/",
+        {"content": "Hi"},
+        format="json",
+        HTTP_ACCEPT="text/event-stream",
+    )
+    assert response.status_code == 404
+    assert sse_events(response.content) == [
+        ("error", {"error": "not_found", "detail": "No such conversation."})
+    ]
+    assert not conversation.messages.exists()
+
+
 def test_a_conversation_can_start_with_its_first_message(api, alice, local_model):
     response = api.post(
         "/api/v1/conversations/", {"content": "**Release** notes, please", "title": "Notes"}, format="json"

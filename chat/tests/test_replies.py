@@ -11,11 +11,10 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from django.http import Http404
 from django.utils import timezone
 
 from chat import services
-from chat.errors import NothingToRegenerate, ReplyInProgress
+from chat.errors import ConversationNotFound, NothingToRegenerate, ReplyInProgress
 from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
 from chat.services import llm
 from chat.tests.conftest import TEST_REPLY_TOKENS, read_stream, sse_events
@@ -199,7 +198,7 @@ def _stream_then_stop(
             if kind == "token":
                 tokens.append(value)
                 if len(tokens) == after:
-                    assert await sync_to_async(services.request_stop)(user=user, reply_id=prepared.reply_id)
+                    await sync_to_async(services.request_stop)(user=user, reply_id=prepared.reply_id)
             else:
                 outcome = value
         return tokens, outcome
@@ -281,10 +280,10 @@ def test_a_message_to_someone_elses_conversation_is_a_404_and_writes_nothing(ali
     theirs = services.start_conversation(user=bob, model_id=fake_model("ok").pk)
     entries = LedgerEntry.objects.count()
     for conversation in (theirs, theirs.pk, str(theirs.pk)):
-        with pytest.raises(Http404):
+        with pytest.raises(ConversationNotFound):
             services.prepare_reply(user=alice, conversation=conversation, content="Hi")
         # Checked before the message: an empty one is a 404 too, not a 400.
-        with pytest.raises(Http404):
+        with pytest.raises(ConversationNotFound):
             services.prepare_reply(user=alice, conversation=conversation, content="")
     assert not theirs.messages.exists()
     assert LedgerEntry.objects.count() == entries

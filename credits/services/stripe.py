@@ -58,11 +58,13 @@ class StripeEventError(CreditsError):
     """A verified Stripe event we can't apply (unknown customer, user or plan): nothing is written."""
 
     code = "stripe_event_error"
+    status = 400
     default_message = gettext_lazy("A Stripe event could not be applied.")
 
 
 class PaymentsNotConfigured(CreditsError):
     code = "payments_not_configured"
+    status = 503
     default_message = gettext_lazy("Payments aren't configured on this server yet.")
 
 
@@ -70,6 +72,7 @@ class CheckoutError(CreditsError):
     """A checkout or portal request we refuse (bad input) or Stripe refused; nothing was charged."""
 
     code = "checkout_error"
+    status = 400
     default_message = gettext_lazy("The payment page could not be opened. Nothing was charged.")
 
 

@@ -427,6 +427,19 @@ def test_settle_releases_the_unused_part(alice: User, account: CreditAccount) ->
     assert assert_ledger_matches(alice).balance == 480
 
 
+def test_settle_by_the_reservations_key_needs_no_credits_object(alice: User, account: CreditAccount) -> None:
+    services.reserve(user=alice, action_type="chat", amount=50, idempotency_key="msg-1")
+    settled = services.settle(idempotency_key="msg-1", amount=30)
+    assert (settled.status, settled.charged) == ("settled", 30)
+    assert services.get_account(alice).balance == 470
+    # Settling again changes nothing; a key nothing was reserved under (a free action) is None.
+    assert services.settle(idempotency_key="msg-1", amount=0).charged == 30
+    assert services.get_account(alice).balance == 470
+    assert services.settle(idempotency_key="never-reserved", amount=5) is None
+    with pytest.raises(TypeError):
+        services.settle(amount=5)
+
+
 def test_settle_gives_purchased_credits_back_first(alice: User, account: CreditAccount) -> None:
     services.purchase(user=alice, amount=100, idempotency_key="buy")
     reservation = services.reserve(user=alice, action_type="chat", amount=550, idempotency_key="msg-1")

@@ -7,7 +7,6 @@ a full page when asked without htmx, so every link works without JavaScript.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -25,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from credits import selectors, services
-from credits.models import BillingCycle, CreditAccount, LedgerEntry, Plan, TopUpPack
+from credits.models import BillingCycle, LedgerEntry
 from credits.services import ledger
 from javari.web import csv_response, login_required, payments_configured
 
@@ -87,49 +86,13 @@ def recent_usage(request: HtmxHttpRequest) -> HttpResponse:
 def top_up(request: HtmxHttpRequest) -> HttpResponse:
     """The top-up modal: each active pack, bought through Stripe Checkout."""
     context = {
-        "packs": TopUpPack.objects.filter(is_active=True).order_by("credits"),
+        "packs": selectors.top_up_packs(),
         "payments_configured": payments_configured(),
     }
     return _partial_or_page(request, "credits/top_up_modal.html", "credits/top_up.html", context)
 
 
 # --- Plans ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Offer:
-    """A plan as the plans page shows it for one billing cycle."""
-
-    plan: Plan
-    cycle: str
-    price_cents: int
-    monthly_equivalent_cents: int  # annual price spread over 12 months
-    annual_saving_cents: int  # 12 monthly payments less the annual price
-    annual_saving_percent: int
-    is_current: bool
-
-    @property
-    def is_paid(self) -> bool:
-        return not self.plan.is_free and self.price_cents > 0
-
-
-def _offers(plans: list[Plan], cycle: str, account: CreditAccount | None) -> list[Offer]:
-    offers = []
-    for plan in plans:
-        twelve_months = plan.price_monthly_cents * 12
-        saving = max(0, twelve_months - plan.price_annual_cents) if plan.price_annual_cents else 0
-        offers.append(
-            Offer(
-                plan=plan,
-                cycle=cycle,
-                price_cents=plan.price_cents(cycle),
-                monthly_equivalent_cents=round(plan.price_annual_cents / 12),
-                annual_saving_cents=saving,
-                annual_saving_percent=round(100 * saving / twelve_months) if twelve_months else 0,
-                is_current=account is not None and account.plan_id == plan.pk,
-            )
-        )
-    return offers
 
 
 @require_GET
@@ -141,7 +104,7 @@ def plans(request: HtmxHttpRequest) -> HttpResponse:
     if cycle not in BillingCycle.values:  # none asked: a subscriber's own cycle, else monthly
         subscribed = account is not None and not account.plan.is_free
         cycle = account.billing_cycle if subscribed else BillingCycle.MONTHLY  # type: ignore[union-attr]
-    offers = _offers(list(Plan.objects.filter(is_active=True)), cycle, account)
+    offers = selectors.plan_offers(cycle=cycle, account=account)
     context = {
         "account": account,
         "offers": offers,

@@ -135,13 +135,30 @@ def reserve(
         return Reservation.objects.get(idempotency_key=idempotency_key)
 
 
-def settle(*, reservation: Reservation, amount: int | None = None, tokens: int | None = None) -> Reservation:
+def settle(
+    *,
+    reservation: Reservation | None = None,
+    idempotency_key: str | None = None,
+    amount: int | None = None,
+    tokens: int | None = None,
+) -> Reservation | None:
     """Charge the real cost of a reserved action: release the rest, or charge the shortfall as
     far as the balance goes (a reply already delivered is never taken back). Idempotent.
+
+    Name the hold by the ``reservation`` ``reserve`` returned, or by the ``idempotency_key`` given
+    to ``reserve`` (so a caller keeps no credits object across requests): with a key under which
+    nothing was reserved (a free action), nothing happens and the answer is None. ``charged`` on
+    the answer is what was finally charged, in credits.
 
     The monthly cap counts what is finally charged: a release lowers this month's spending, a
     shortfall raises it (without being refused: the action already happened).
     """
+    if (reservation is None) == (idempotency_key is None):
+        raise TypeError("settle() takes a reservation or an idempotency_key")
+    if reservation is None:
+        reservation = Reservation.objects.filter(idempotency_key=idempotency_key).first()
+        if reservation is None:
+            return None
     if amount is None:
         amount = cost_of(action_type=reservation.action_type, tokens=tokens or 0)
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
