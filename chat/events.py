@@ -8,13 +8,14 @@ Events, each ``event: <name>`` with one line of JSON ``data``:
 - ``token``: ``{"t": "<text>"}``, one per piece the model streams
 - ``done``: ``{"reply": id, "status": "complete"|"stopped"|"failed", "content", "html",
   "artifacts", "prompt_tokens", "completion_tokens", "credits_charged", "balance",
-  "error_code", "error"}``
+  "error_code", "error"}``; for the chat page also ``footer_html`` (the reply's footer: model, cost,
+  Regenerate), so the page shows the cost without a reload
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -49,9 +50,14 @@ def outcome_data(outcome: services.Outcome) -> dict[str, Any]:
 
 
 async def reply_events(
-    prepared: services.PreparedReply, *, user_text: str | None, extra: dict[str, Any] | None = None
+    prepared: services.PreparedReply,
+    *,
+    user_text: str | None,
+    extra: dict[str, Any] | None = None,
+    footer: Callable[[services.Outcome], str] | None = None,
 ) -> AsyncIterator[str]:
-    """The reply's events; ``extra`` joins the ``start`` event (the page's parts for a new conversation)."""
+    """The reply's events; ``extra`` joins the ``start`` event (the page's parts for a new conversation),
+    ``footer`` renders the ``done`` event's ``footer_html`` (the chat page's footer of the reply)."""
     yield encode(
         "start",
         {
@@ -71,7 +77,10 @@ async def reply_events(
         if kind == "token":
             yield encode("token", {"t": value})
         else:
-            yield encode("done", outcome_data(value))
+            done = outcome_data(value)
+            if footer is not None:
+                done["footer_html"] = footer(value)
+            yield encode("done", done)
 
 
 def event_stream_response(events: AsyncIterator[str]) -> StreamingHttpResponse:

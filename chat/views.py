@@ -10,6 +10,7 @@ it end the stream with a ``done`` event whose status is "failed".
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -21,7 +22,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -170,6 +171,24 @@ def _new_conversation_html(request: HttpRequest, prepared: services.PreparedRepl
     }
 
 
+def _reply_footer(prepared: services.PreparedReply) -> Callable[[services.Outcome], str]:
+    """Renders a finished reply's footer for the done event, in the request's language: the stream
+    runs after the view has returned, so the language is taken now."""
+    language = translation.get_language()
+
+    def render(outcome: services.Outcome) -> str:
+        context = {
+            "model_name": prepared.model_name,
+            "credits": outcome.credits_charged,
+            "status": outcome.status,
+            "is_last": True,
+        }
+        with translation.override(language):
+            return render_to_string("chat/_message_meta.html", context)
+
+    return render
+
+
 async def _stream(
     request: HttpRequest, user: Any, conversation_id: str | None, *, regenerate: bool
 ) -> HttpResponse:
@@ -186,7 +205,8 @@ async def _stream(
         return await sync_to_async(error_response)(request, exc)
     user_text = None if regenerate else services.clean_message(text)
     extra = _new_conversation_html(request, prepared) if conversation_id is None else None
-    return event_stream_response(reply_events(prepared, user_text=user_text, extra=extra))
+    footer = _reply_footer(prepared)
+    return event_stream_response(reply_events(prepared, user_text=user_text, extra=extra, footer=footer))
 
 
 @require_POST

@@ -1,13 +1,28 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from credits.views.webhooks import stripe_webhook
 from javari import views
 from javari.admin_site import djstripe_custom_action
 
+
+class FaviconView(RedirectView):
+    """Browsers (and pages without an icon link, like a raw file) ask for /favicon.ico: send them
+    to the site's svg. Not permanent: the static name carries a content hash that changes."""
+
+    permanent = False
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        # Resolved per request: the static manifest is not read at import time.
+        return static("img/javari.svg")
+
+
 urlpatterns = [
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

@@ -460,7 +460,7 @@ def test_the_usage_page_shows_the_chart_the_table_by_action_and_the_history(
     assert page.count('class="chart-bar"') == 2  # two days with use
     assert "Show the numbers as a table" in page
     assert "80 credits in all" in page
-    by_action = re.search(r'<table class="by-action">.*?</table>', page, re.S).group(0)
+    by_action = re.search(r'<table class="by-action"[^>]*>.*?</table>', page, re.S).group(0)
     assert re.findall(r'data-action-type="(\w+)"', by_action) == ["chat", "code_generation"]
     assert "75%" in by_action
     assert "25%" in by_action

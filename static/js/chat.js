@@ -58,18 +58,27 @@
 
   // --- Scrolling ---------------------------------------------------------------------------------
 
-  function scroller() { return document.scrollingElement || document.documentElement; }
-
-  function atEnd() {
-    var root = scroller();
-    return root.scrollHeight - (root.scrollTop + window.innerHeight) <= END_SLACK;
+  // How far (px) the latest message's end lies below what can be read: the top of the composer,
+  // which sticks to the bottom of the window over the page. Zero or less: it is in view.
+  function hiddenBelow() {
+    var last = list.lastElementChild;
+    if (!last) return 0;
+    var limit = Math.min(form.getBoundingClientRect().top, window.innerHeight);
+    return last.getBoundingClientRect().bottom - limit;
   }
+
+  // "At the end" means the latest message is in view, not that the window is scrolled to its very
+  // bottom: a short conversation under a flash message is at its end with the page header in view.
+  function atEnd() { return hiddenBelow() <= END_SLACK; }
 
   function updateJump() { jumpButton.hidden = atEnd(); }
 
+  // Scroll only as far as brings the latest message's end into view: never further, so a page a little
+  // taller than the window (a flash message above the chat) keeps its header, nav and credits bar.
   function scrollToLatest() {
     following = true;
-    window.scrollTo(0, scroller().scrollHeight);
+    var by = hiddenBelow();
+    if (by > 0) window.scrollBy(0, Math.ceil(by) + 8);
     updateJump();
   }
 
@@ -291,8 +300,13 @@
     } else if (data.status === "stopped") {
       reply.appendChild(element("p", "chat-message-note muted", text.textStopped));
     }
-    var meta = element("div", "chat-message-meta muted");
-    meta.appendChild(regenerateButton(data.status === "failed" ? text.textRetry : text.textRegenerate));
+    // The footer as a page load renders it (model, cost, Regenerate), sent by the server with the
+    // done event; without it (never from the chat page's own views) at least Regenerate or Retry.
+    var meta = data.footer_html ? fromHtml(data.footer_html) : null;
+    if (!meta) {
+      meta = element("div", "chat-message-meta muted");
+      meta.appendChild(regenerateButton(data.status === "failed" ? text.textRetry : text.textRegenerate));
+    }
     reply.appendChild(meta);
     contentGrew();
     say(data.status === "failed" ? data.error : data.status === "stopped" ? text.textStopped : text.textDone);

@@ -30,7 +30,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from accounts.models import User
 from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
 from chat.tests.fake_llm import FakeLLM
-from conftest import make_user
+from conftest import PASSWORD, make_user
 from credits import services as credits
 from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS
 
@@ -409,3 +409,132 @@ def test_the_spending_cap_refusal_links_to_the_cap_setting(browser, asgi_url, pr
     _shot(page, "cap-setting")
     assert [p for p in problems if "402" not in p] == []
     context.close()
+
+
+def test_a_finished_reply_shows_its_model_and_cost_without_a_reload(browser, asgi_url, problems):
+    ada = make_user("ada@example.com", display_name="Ada")
+    with FakeLLM() as provider:
+        ChatModel.objects.filter(is_default=True).update(is_default=False)
+        ChatModel.objects.create(name="Coder", base_url=provider.url, model="code", is_default=True)
+        context = _signed_in_context(browser, asgi_url, ada, DESKTOP)
+        page = _page(context, problems)
+        page.goto("/chat/")
+        page.get_by_label("Message Javari").fill("Code please")
+        page.get_by_role("button", name="Send").click()
+        reply = page.locator(".chat-message-assistant").last
+        expect(reply).to_have_attribute("data-status", "complete", timeout=15_000)
+
+        stored = Message.objects.get(role=Role.ASSISTANT)
+        assert stored.credits_charged > 0
+        cost = "1 credit" if stored.credits_charged == 1 else f"{stored.credits_charged:,} credits"
+        footer = reply.locator(".chat-message-meta")
+        expect(footer.locator(".chat-message-model")).to_have_text("Coder")
+        expect(footer.locator(".chat-message-cost")).to_have_text(cost)
+        expect(footer.get_by_role("button", name="Regenerate")).to_be_visible()
+        _shot(page, "footer-after-stream")
+        streamed = footer.inner_text()
+
+        # The same footer as the page renders it on a load.
+        page.reload()
+        reloaded = page.locator(".chat-message-assistant").last.locator(".chat-message-meta")
+        expect(reloaded).to_have_text(streamed)
+        # And the regenerated reply gets its own footer, the old one gone with it.
+        reloaded.get_by_role("button", name="Regenerate").click()
+        expect(page.locator(".chat-message-assistant")).to_have_count(1)
+        again = page.locator(".chat-message-assistant").last
+        expect(again).to_have_attribute("data-status", "complete", timeout=15_000)
+        expect(again.locator(".chat-message-meta .chat-message-cost")).to_contain_text("credit")
+        expect(page.locator(".chat-message-meta")).to_have_count(1)
+        assert problems == []
+        context.close()
+
+
+# The chat header's controls: none overlaps another or leaves the header, and the title keeps a
+# readable width (the whole title, or at least 8rem of it, cut with an ellipsis).
+HEADER_PROBLEMS = """() => {
+  const header = document.querySelector('.chat-header');
+  const hb = header.getBoundingClientRect();
+  const parts = [...header.querySelectorAll(
+    '#chat-title, .chat-rename > summary, .chat-model-name, #chat-model, [data-sidebar-toggle], '
+    + '#chat-delete button, .chat-conversations-toggle')].filter((el) => el.checkVisibility());
+  const name = (el) => el.id || el.className || el.tagName;
+  const problems = [];
+  const boxes = parts.map((el) => [el, el.getBoundingClientRect()]);
+  for (const [el, box] of boxes) {
+    if (box.left < hb.left - 1 || box.right > hb.right + 1) problems.push(name(el) + ' leaves the header');
+  }
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, ra] = boxes[i], [b, rb] = boxes[j];
+      const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      if (w > 1 && h > 1) problems.push(name(a) + ' overlaps ' + name(b));
+    }
+  }
+  const title = document.getElementById('chat-title');
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+  const width = title.getBoundingClientRect().width;
+  if (width + 1 < Math.min(title.scrollWidth, 8 * rem)) problems.push('the title is ' + width + 'px wide');
+  if (getComputedStyle(title).textOverflow !== 'ellipsis') problems.push('the title has no ellipsis');
+  return problems;
+}"""
+
+
+def test_the_chat_header_keeps_its_title_readable_at_every_width(browser, asgi_url, problems):
+    ada = make_user("ada@example.com", display_name="Ada")
+    conversation = Conversation.objects.create(
+        user=ada, title="Planning the lighthouse restoration budget for the coming winter season"
+    )
+    Message.objects.create(conversation=conversation, role=Role.USER, content="Where do we start?")
+    context = _signed_in_context(browser, asgi_url, ada, DESKTOP)
+    page = _page(context, problems)
+    page.goto(f"/chat/{conversation.pk}/")
+    sidebar = page.locator("#sidebar")
+    toggle = page.locator(".chat-header [data-sidebar-toggle]")
+    found = []
+    for width in (375, 768, 1024, 1280, 1440, 1920):
+        page.set_viewport_size({"width": width, "height": 800})
+        # Below 900px the open panel covers the conversation, header and all: only closed is checked.
+        states = ("closed", "open") if width > 900 else ("closed",)
+        for state in states:
+            if sidebar.get_attribute("data-state") != state:
+                toggle.click()
+                expect(sidebar).to_have_attribute("data-state", state)
+                page.wait_for_timeout(400)  # the panel's slide
+            found += [f"{width}px, panel {state}: {p}" for p in page.evaluate(HEADER_PROBLEMS)]
+            if (width in (1280, 1440) and state == "open") or width == 375:
+                _shot(page, f"header-{width}-{state}")
+        if sidebar.get_attribute("data-state") == "open":
+            toggle.click()
+            expect(sidebar).to_have_attribute("data-state", "closed")
+    assert not found, "\n".join(found)
+    assert problems == []
+    context.close()
+
+
+def test_after_sign_in_the_chat_opens_with_the_page_header_in_view(browser, asgi_url, problems):
+    ada = make_user("ada@example.com", display_name="Ada")
+    conversation = Conversation.objects.create(user=ada, title="A short talk")
+    Message.objects.create(conversation=conversation, role=Role.USER, content="Hello?")
+    Message.objects.create(conversation=conversation, role=Role.ASSISTANT, content="Hello, Ada.")
+    for viewport in (DESKTOP, PHONE):
+        context = browser.new_context(base_url=asgi_url, viewport=viewport, locale="en-US")
+        context.set_default_timeout(TIMEOUT_MS)
+        page = _page(context, problems)
+        page.goto(f"/accounts/login/?next=/chat/{conversation.pk}/")
+        main = page.locator("main")
+        main.get_by_label(re.compile(r"^Email:?$")).fill(ada.email)
+        main.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
+        main.get_by_role("button", name="Sign In").click()
+        expect(page).to_have_url(re.compile(rf"/chat/{conversation.pk}/$"))
+        expect(page.locator(".messages")).to_contain_text("signed in")  # the flash message is there
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(200)  # late layout: the ResizeObserver's follow-up
+        assert page.evaluate("window.scrollY") == 0
+        for part in (".site-header .brand", ".header-nav", "#credits-balance"):
+            expect(page.locator(part).first).to_be_in_viewport(ratio=1)
+        _assert_latest_in_view(page)
+        expect(page.locator("#chat-jump")).to_be_hidden()
+        _shot(page, f"after-sign-in-{viewport['width']}")
+        context.close()
+    assert problems == []

@@ -32,6 +32,7 @@ from chat.models import Message, MessageStatus, Role
 from conftest import PASSWORD, make_user
 from credits import services as credit_services
 from credits.models import LedgerEntry
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -338,4 +339,103 @@ def test_the_behavior_preview_is_one_tap_from_the_presets_on_a_phone(
     expect(preview).to_contain_text("Keep a precise, technical tone.")
     assert page.evaluate(COVERED, [SCROLLS_BENEATH, False]) == []
     assert page.evaluate(SIDEWAYS) == []
+    assert page_problems == []
+
+
+# Every word of a table header, of a stacked table's cells, of a heading and of a form label is drawn
+# on one line: a word split across two lines ("Acció/n", "127./0.0./1") is broken mid-word. A Range
+# over each word has one client rect per line it is drawn on. (Cells of tables that keep their columns
+# on a phone may break a long token as a last resort: the page must not scroll sideways.)
+WORDS_BROKEN = (
+    "() => {"
+    + HELPERS
+    + """
+  const problems = new Set();
+  for (const el of document.body.querySelectorAll("th, .table-stack td, h1, h2, h3, label")) {
+    if (!shown(el)) continue;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.parentElement || !shown(node.parentElement)) continue;
+      for (const match of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+        if (new Set(rects.map((r) => Math.round(r.top))).size < 2) continue;
+        // A word longer than its box's whole line (a long email on a phone) has to break somewhere.
+        const style = getComputedStyle(el);
+        const line = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const width = rects.reduce((sum, r) => sum + r.width, 0);
+        if (width <= line) problems.add(describe(el) + ": " + JSON.stringify(match[0]) + " split mid-word");
+      }
+    }
+  }
+  return [...problems];
+}"""
+)
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 320, "height": 640}, PHONE], indirect=True, ids=lambda v: f"{v['width']}px"
+)
+def test_in_spanish_on_a_phone_no_word_breaks_mid_word_and_headings_are_capitalised(
+    page: Page, viewport: dict[str, int], shot: Callable[[str], Path], page_problems: list[str]
+) -> None:
+    ada, conversation_id = _person_with_data()
+    ada.language = "es"
+    ada.save(update_fields=["language"])
+    _sign_in(page, ada.email)
+
+    problems: list[str] = []
+    for name, url in _signed_in_pages(conversation_id):
+        page.goto(url)
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+        if name == "usage":
+            page.locator("details.chart-table summary").click()  # the chart's table, open too
+        problems += [f"{name}: {p}" for p in page.evaluate(WORDS_BROKEN)]
+        problems += [f"{name}: {p}" for p in page.evaluate(SIDEWAYS)]  # and the cells still fit the screen
+        # Headings start with a capital, as every other one does ("Claves de API", not "claves de API").
+        for heading in page.locator("main h1, main h2").all_inner_texts():
+            text = heading.strip()
+            if text and text[0].isalpha() and not text[0].isupper():
+                problems.append(f"{name}: the heading {text!r} is not capitalised")
+        # The tab names the page, then the site: "Inicio · Javari AI".
+        title = page.title()
+        if not re.fullmatch(r"\S.* · Javari AI", title):
+            problems.append(f"{name}: the title {title!r} lacks its ' · ' separator")
+        if name in {"usage", "sessions", "security"} and viewport["width"] == PHONE["width"]:
+            shot(name)
+        if name == "usage":  # the table whose headers broke ("Acció/n"), up close
+            by_action = page.locator("table.by-action")
+            by_action.screenshot(path=str(ARTIFACTS / f"usage-by-action-es-{viewport['width']}.png"))
+
+    assert not problems, "\n".join(problems)
+    assert page_problems == []
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}], indirect=True)
+def test_in_spanish_the_behavior_fields_line_up_whatever_their_labels_length(
+    page: Page, shot: Callable[[str], Path], page_problems: list[str]
+) -> None:
+    ana = make_user("ana@example.com", display_name="Ana", language="es")
+    _sign_in(page, ana.email)
+    page.goto(reverse("preferences:behavior"))
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    names = ("response_style", "code_preference", "communication_tone")
+    fields = [page.locator(f"#id_{name}") for name in names]
+    for width in range(640, 1921, 40):  # wherever "Preferencia de código" wraps and "Tono" does not
+        page.set_viewport_size({"width": width, "height": 800})
+        # Fields whose cells start on one row (a narrower window wraps them) end at the same line.
+        rows: dict[int, list[float]] = {}
+        for field in fields:
+            cell, box = field.locator("xpath=..").bounding_box(), field.bounding_box()
+            assert cell
+            assert box
+            rows.setdefault(round(cell["y"]), []).append(box["y"] + box["height"])
+        on_one_row = [bottoms for bottoms in rows.values() if len(bottoms) > 1]
+        assert on_one_row, f"{width}px: the fields never share a row"
+        for bottoms in on_one_row:
+            assert max(bottoms) - min(bottoms) <= 1, f"{width}px: the fields don't line up: {bottoms}"
+    page.set_viewport_size({"width": 1280, "height": 800})
+    shot("behavior-fields-es")
     assert page_problems == []
