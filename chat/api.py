@@ -39,6 +39,7 @@ from chat.serializers import (
     NewMessageSerializer,
 )
 from credits.errors import CreditsError
+from javari import throttling
 
 
 def not_found() -> Response:
@@ -89,8 +90,12 @@ class ConversationListView(APIView):
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = serializer.validated_data
         if "content" in data:
+            throttling.raise_if_refused(
+                throttling.check_chat_message(request=request, user=request.user, new_conversation=True)
+            )
             # The conversation is written with its first message, or not at all.
             return _reply(request, None, data)
+        throttling.raise_if_refused(throttling.check_new_conversation(request=request, user=request.user))
         try:
             conversation = services.start_conversation(user=request.user, model_id=data.get("model"))
         except ChatError as exc:
@@ -144,6 +149,7 @@ class MessageCreateView(APIView):
             except Http404:
                 return not_found()
             raise ValidationError(serializer.errors)
+        throttling.raise_if_refused(throttling.check_chat_message(request=request, user=request.user))
         return _reply(request, conversation_id, serializer.validated_data)
 
 

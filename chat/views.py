@@ -32,6 +32,7 @@ from chat.errors import ChatError, refusal_body, refusal_status
 from chat.events import event_stream_response, reply_events
 from chat.models import Conversation
 from credits.errors import CreditsError
+from javari import throttling
 from javari.markdown import render_with_artifacts
 from preferences.services import get_preferences
 
@@ -175,6 +176,12 @@ async def _stream(
     request: HttpRequest, user: Any, conversation_id: str | None, *, regenerate: bool
 ) -> HttpResponse:
     text = None if regenerate else request.POST.get("content", "")
+    # Counted before any work: a refused message costs one Redis round trip, no query on chat.
+    window = await sync_to_async(throttling.check_chat_message)(
+        request=request, user=user, new_conversation=conversation_id is None
+    )
+    if not window.allowed:
+        return throttling.refused_response(window)
     try:
         prepared = await sync_to_async(services.prepare_reply)(
             user=user,
