@@ -76,7 +76,7 @@ def hit(*, scope: str, caller: Caller, limit: int) -> Window:
     now = time.time()
     window = int(now // WINDOW_SECONDS)
     reset = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
-    key = f"throttle:{scope}:{caller.identity}:{window}"
+    key = counter_key(scope=scope, identity=caller.identity, window=window)
     # The key outlives its window by a little, so a slow request near the end still finds it.
     cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
     try:
@@ -89,6 +89,12 @@ def hit(*, scope: str, caller: Caller, limit: int) -> Window:
     return Window(
         scope=scope, limit=limit, remaining=max(0, limit - count), reset=reset, allowed=count <= limit
     )
+
+
+def counter_key(*, scope: str, identity: str, window: int) -> str:
+    """The cache key counting ``identity`` in ``scope`` during minute number ``window`` (Unix time
+    divided by 60)."""
+    return f"throttle:{scope}:{identity}:{window}"
 
 
 def record_throttled(*, scope: str, caller: Caller, limit: int) -> None:
