@@ -11,7 +11,12 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from django.test import Client
+from django.test import Client, override_settings
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory
+from rest_framework.views import APIView
 
 from accounts import services as account_services
 from accounts.models import User
@@ -217,3 +222,31 @@ def test_an_unauthenticated_request_is_a_401_without_limit_headers(client: Clien
 
     assert response.status_code == 401
     assert "RateLimit-Limit" not in response.headers
+
+
+class OpenView(APIView):
+    """No endpoint of ours is open to anonymous callers yet; this one stands in for the first."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+@override_settings(THROTTLE_ANON_REQUESTS_PER_MINUTE=2)
+def test_anonymous_callers_count_per_address(db: None, clock: time_machine.Coordinates) -> None:
+    factory = APIRequestFactory()
+    view = OpenView.as_view()
+
+    def status(address: str) -> int:
+        return view(factory.get("/open/", REMOTE_ADDR=address)).status_code
+
+    assert [status("203.0.113.1") for _ in range(3)] == [200, 200, 429]
+    assert status("203.0.113.2") == 200
+    record = ThrottleRecord.objects.get()
+    assert (record.identity, record.ip, record.user, record.limit) == (
+        "ip:203.0.113.1",
+        "203.0.113.1",
+        None,
+        2,
+    )
