@@ -36,6 +36,11 @@ class BillingCycle(models.TextChoices):
     ANNUAL = "annual", _("Annual")
 
 
+# A plan's rate limits per minute until staff set others (javari/throttling.py).
+DEFAULT_API_REQUESTS_PER_MINUTE = 60
+DEFAULT_CHAT_MESSAGES_PER_MINUTE = 10
+
+
 class Plan(models.Model):
     """A subscription plan (spec: ``subscription_plans``). Name, description, features translated."""
 
@@ -55,13 +60,13 @@ class Plan(models.Model):
     # limit counts messages sent and replies regenerated, per user, on the page and the API alike.
     api_requests_per_minute = models.PositiveIntegerField(
         _("API requests per minute"),
-        default=60,
+        default=DEFAULT_API_REQUESTS_PER_MINUTE,
         validators=[MinValueValidator(1)],
         help_text=_("For each API key, or each signed-in user without one."),
     )
     chat_messages_per_minute = models.PositiveIntegerField(
         _("chat messages per minute"),
-        default=10,
+        default=DEFAULT_CHAT_MESSAGES_PER_MINUTE,
         validators=[MinValueValidator(1)],
         help_text=_("For each user, on the chat page and the API together."),
     )

@@ -42,7 +42,15 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import ApiKey
-from credits.models import CreditAccount, Plan, ThrottleRecord, ThrottleScope, Tier
+from credits.models import (
+    DEFAULT_API_REQUESTS_PER_MINUTE,
+    DEFAULT_CHAT_MESSAGES_PER_MINUTE,
+    CreditAccount,
+    Plan,
+    ThrottleRecord,
+    ThrottleScope,
+    Tier,
+)
 
 WINDOW_SECONDS = 60
 # The attribute of the Django request that carries the tightest window for the response headers.
@@ -139,7 +147,7 @@ def _plan_limits(user_id: Any) -> tuple[int, int]:
     if limits is None:
         limits = Plan.objects.filter(tier=Tier.FREE).values_list(*fields).first()
     if limits is None:  # no Free plan: the fields' defaults
-        limits = tuple(Plan._meta.get_field(name).default for name in fields)
+        return DEFAULT_API_REQUESTS_PER_MINUTE, DEFAULT_CHAT_MESSAGES_PER_MINUTE
     return limits
 
 
@@ -211,13 +219,18 @@ def _settle(request: HttpRequest | Request, windows: list[Window]) -> Window:
     return min(windows, key=lambda window: window.remaining)
 
 
+class RateLimited(Throttled):
+    """DRF's 429 with our sentence: given ``wait``, DRF's constructor would append its own."""
+
+    def __init__(self, window: Window) -> None:
+        super().__init__(detail=retry_message(window.scope, window.reset))
+        self.wait: float | None = window.reset  # DRF's handler sends it as Retry-After
+
+
 def raise_if_refused(window: Window) -> None:
     """For DRF views: a refused window as DRF's 429 (``Retry-After`` from ``wait``)."""
     if not window.allowed:
-        # ``wait`` set afterwards: passed to the constructor, DRF appends its own sentence to ours.
-        refusal = Throttled(detail=retry_message(window.scope, window.reset))
-        refusal.wait = window.reset
-        raise refusal
+        raise RateLimited(window)
 
 
 def refused_response(window: Window) -> JsonResponse:

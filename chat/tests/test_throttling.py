@@ -27,7 +27,7 @@ TOO_FAST = "You're sending messages too fast. Try again in 40 seconds."
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
 
@@ -56,7 +56,7 @@ def test_the_page_passes_exactly_the_plans_messages_then_says_when_to_retry(
     alice: User,
     conversation: Conversation,
     free_messages: int,
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
 ) -> None:
     signed_in(client, alice)
     url = f"/chat/{conversation.pk}/messages/"
@@ -79,7 +79,7 @@ def test_the_page_says_it_in_spanish(
     alice: User,
     conversation: Conversation,
     free_messages: int,
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
 ) -> None:
     alice.language = "es"
     alice.save()
@@ -102,7 +102,7 @@ def test_starting_a_conversation_and_regenerating_count_as_messages(
     alice: User,
     conversation: Conversation,
     free_messages: int,
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
 ) -> None:
     signed_in(client, alice)
     client.post("/chat/messages/", {"content": ""})
@@ -118,7 +118,7 @@ def test_after_the_window_the_page_passes_again(
     alice: User,
     conversation: Conversation,
     free_messages: int,
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
 ) -> None:
     signed_in(client, alice)
     url = f"/chat/{conversation.pk}/messages/"
@@ -137,7 +137,7 @@ def test_the_page_and_the_api_share_one_count(
     alice: User,
     conversation: Conversation,
     free_messages: int,
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
 ) -> None:
     signed_in(client, alice)
     for _ in range(free_messages):
@@ -158,7 +158,7 @@ def test_the_api_refuses_a_first_message_past_the_limit_and_leaves_no_conversati
     alice: User,
     conversation: Conversation,
     free_messages: int,
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
 ) -> None:
     signed_in(client, alice)
     for _ in range(free_messages):
@@ -177,7 +177,7 @@ def test_each_plan_has_its_own_message_limit(
     bob: User,
     local_model: ChatModel,
     free_messages: int,
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
 ) -> None:
     Plan.objects.filter(tier=Tier.PRO).update(chat_messages_per_minute=4)
     get_account(bob)
@@ -197,7 +197,7 @@ def test_charlie_cannot_spend_alices_messages(
     charlie: User,
     conversation: Conversation,
     free_messages: int,
-    clock: time_machine.Coordinates,
+    clock: time_machine.Traveller,
 ) -> None:
     signed_in(client, charlie)
     for _ in range(5):
@@ -215,7 +215,7 @@ def test_charlie_cannot_spend_alices_messages(
 
 @override_settings(THROTTLE_CONVERSATIONS_PER_MINUTE=2)
 def test_new_empty_conversations_are_limited_too(
-    alice: User, local_model: ChatModel, clock: time_machine.Coordinates
+    alice: User, local_model: ChatModel, clock: time_machine.Traveller
 ) -> None:
     api = api_for(alice)
     assert [api.post("/api/v1/conversations/", {}, format="json").status_code for _ in range(2)] == [201, 201]
@@ -238,7 +238,7 @@ def test_new_empty_conversations_are_limited_too(
 
 @override_settings(THROTTLE_CONVERSATIONS_PER_MINUTE=1)
 def test_the_page_and_the_api_share_the_new_conversation_count(
-    client: Client, alice: User, local_model: ChatModel, clock: time_machine.Coordinates
+    client: Client, alice: User, local_model: ChatModel, clock: time_machine.Traveller
 ) -> None:
     assert api_for(alice).post("/api/v1/conversations/", {}, format="json").status_code == 201
     signed_in(client, alice)

@@ -19,7 +19,7 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from accounts import services as account_services
-from accounts.models import User
+from accounts.models import ApiKey, User
 from credits.models import CreditAccount, Plan, ThrottleRecord, ThrottleScope, Tier
 from credits.services import get_account
 
@@ -29,7 +29,7 @@ START = datetime(2026, 11, 30, 10, 0, 20, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
 
@@ -42,19 +42,19 @@ def free_limit(db: None) -> int:
 
 
 def bearer(key: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    return {"Authorization": f"Bearer {key}"}
 
 
-def key_for(user: User, name: str = "Script") -> tuple[object, str]:
+def key_for(user: User, name: str = "Script") -> tuple[ApiKey, str]:
     return account_services.create_api_key(user=user, name=name)
 
 
 def test_exactly_the_limit_passes_each_with_the_limit_headers(
-    client: Client, alice: User, free_limit: int, clock: time_machine.Coordinates
+    client: Client, alice: User, free_limit: int, clock: time_machine.Traveller
 ) -> None:
     _key, plaintext = key_for(alice)
     for remaining in (2, 1, 0):
-        response = client.get(CREDITS, **bearer(plaintext))
+        response = client.get(CREDITS, headers=bearer(plaintext))
         assert response.status_code == 200
         assert response.headers["RateLimit-Limit"] == "3"
         assert response.headers["RateLimit-Remaining"] == str(remaining)
@@ -64,13 +64,13 @@ def test_exactly_the_limit_passes_each_with_the_limit_headers(
 
 
 def test_one_more_is_a_429_with_retry_after_headers_and_the_error_shape(
-    client: Client, alice: User, free_limit: int, clock: time_machine.Coordinates
+    client: Client, alice: User, free_limit: int, clock: time_machine.Traveller
 ) -> None:
     _key, plaintext = key_for(alice)
     for _ in range(free_limit):
-        client.get(CREDITS, **bearer(plaintext))
+        client.get(CREDITS, headers=bearer(plaintext))
 
-    response = client.get(CREDITS, **bearer(plaintext))
+    response = client.get(CREDITS, headers=bearer(plaintext))
 
     assert response.status_code == 429
     assert response.json() == {"error": "throttled", "detail": "Too many requests. Try again in 40 seconds."}
@@ -81,7 +81,7 @@ def test_one_more_is_a_429_with_retry_after_headers_and_the_error_shape(
 
 
 def test_retry_after_counts_down_within_the_window(
-    client: Client, alice: User, free_limit: int, clock: time_machine.Coordinates
+    client: Client, alice: User, free_limit: int, clock: time_machine.Traveller
 ) -> None:
     for _ in range(free_limit):
         client.force_login(alice)
@@ -96,14 +96,14 @@ def test_retry_after_counts_down_within_the_window(
 
 
 def test_after_the_window_it_passes_again(
-    client: Client, alice: User, free_limit: int, clock: time_machine.Coordinates
+    client: Client, alice: User, free_limit: int, clock: time_machine.Traveller
 ) -> None:
     _key, plaintext = key_for(alice)
     for _ in range(free_limit + 2):  # refused requests count too, and don't stretch the window
-        client.get(CREDITS, **bearer(plaintext))
+        client.get(CREDITS, headers=bearer(plaintext))
     clock.shift(40)
 
-    response = client.get(CREDITS, **bearer(plaintext))
+    response = client.get(CREDITS, headers=bearer(plaintext))
 
     assert response.status_code == 200
     assert response.headers["RateLimit-Remaining"] == "2"
@@ -111,7 +111,7 @@ def test_after_the_window_it_passes_again(
 
 
 def test_each_plan_has_its_own_limit(
-    client: Client, alice: User, bob: User, free_limit: int, clock: time_machine.Coordinates
+    client: Client, alice: User, bob: User, free_limit: int, clock: time_machine.Traveller
 ) -> None:
     pro = Plan.objects.get(tier=Tier.PRO)
     pro.api_requests_per_minute = 5
@@ -121,23 +121,23 @@ def test_each_plan_has_its_own_limit(
     _key, alices = key_for(alice)
     _key, bobs = key_for(bob)
 
-    alice_statuses = [client.get(CREDITS, **bearer(alices)).status_code for _ in range(6)]
-    bob_statuses = [client.get(CREDITS, **bearer(bobs)).status_code for _ in range(6)]
+    alice_statuses = [client.get(CREDITS, headers=bearer(alices)).status_code for _ in range(6)]
+    bob_statuses = [client.get(CREDITS, headers=bearer(bobs)).status_code for _ in range(6)]
 
     assert alice_statuses == [200, 200, 200, 429, 429, 429]
     assert bob_statuses == [200, 200, 200, 200, 200, 429]
 
 
 def test_each_key_counts_apart_and_the_session_apart_from_keys(
-    client: Client, alice: User, free_limit: int, clock: time_machine.Coordinates
+    client: Client, alice: User, free_limit: int, clock: time_machine.Traveller
 ) -> None:
     _key, first = key_for(alice, "First")
     _key, second = key_for(alice, "Second")
     for _ in range(free_limit):
-        client.get(CREDITS, **bearer(first))
-    assert client.get(CREDITS, **bearer(first)).status_code == 429
+        client.get(CREDITS, headers=bearer(first))
+    assert client.get(CREDITS, headers=bearer(first)).status_code == 429
 
-    assert client.get(CREDITS, **bearer(second)).headers["RateLimit-Remaining"] == "2"
+    assert client.get(CREDITS, headers=bearer(second)).headers["RateLimit-Remaining"] == "2"
     client.force_login(alice)
     session = client.get(CREDITS)
     assert session.status_code == 200
@@ -145,14 +145,14 @@ def test_each_key_counts_apart_and_the_session_apart_from_keys(
 
 
 def test_charlie_cannot_spend_alices_requests(
-    client: Client, alice: User, charlie: User, free_limit: int, clock: time_machine.Coordinates
+    client: Client, alice: User, charlie: User, free_limit: int, clock: time_machine.Traveller
 ) -> None:
     _key, charlies = key_for(charlie)
     _key, alices = key_for(alice)
     for _ in range(10):
-        client.get(CREDITS, **bearer(charlies))
+        client.get(CREDITS, headers=bearer(charlies))
 
-    response = client.get(CREDITS, **bearer(alices))
+    response = client.get(CREDITS, headers=bearer(alices))
 
     assert response.status_code == 200
     assert response.headers["RateLimit-Remaining"] == "2"
@@ -160,13 +160,13 @@ def test_charlie_cannot_spend_alices_requests(
 
 
 def test_the_refusal_speaks_the_callers_language(
-    client: Client, alice: User, free_limit: int, clock: time_machine.Coordinates
+    client: Client, alice: User, free_limit: int, clock: time_machine.Traveller
 ) -> None:
     _key, plaintext = key_for(alice)
     for _ in range(free_limit):
-        client.get(CREDITS, **bearer(plaintext))
+        client.get(CREDITS, headers=bearer(plaintext))
 
-    response = client.get(CREDITS, HTTP_ACCEPT_LANGUAGE="es", **bearer(plaintext))
+    response = client.get(CREDITS, headers={"Accept-Language": "es", **bearer(plaintext)})
 
     assert response.status_code == 429
     assert response.json() == {
@@ -176,11 +176,11 @@ def test_the_refusal_speaks_the_callers_language(
 
 
 def test_a_refusal_is_recorded_once_a_window_with_the_key_prefix_only(
-    client: Client, alice: User, free_limit: int, clock: time_machine.Coordinates
+    client: Client, alice: User, free_limit: int, clock: time_machine.Traveller
 ) -> None:
     key, plaintext = key_for(alice)
     for _ in range(free_limit + 5):
-        client.get(CREDITS, **bearer(plaintext))
+        client.get(CREDITS, headers=bearer(plaintext))
 
     record = ThrottleRecord.objects.get()
     assert (record.scope, record.user, record.key_prefix, record.limit) == (
@@ -195,7 +195,7 @@ def test_a_refusal_is_recorded_once_a_window_with_the_key_prefix_only(
 
     clock.shift(60)
     for _ in range(free_limit + 1):
-        client.get(CREDITS, **bearer(plaintext))
+        client.get(CREDITS, headers=bearer(plaintext))
 
     record.refresh_from_db()
     assert record.times_limited == 2
@@ -206,7 +206,7 @@ def test_a_refusal_is_recorded_once_a_window_with_the_key_prefix_only(
 
 
 def test_a_user_without_a_credit_account_gets_the_free_plans_limit(
-    client: Client, alice: User, free_limit: int, clock: time_machine.Coordinates
+    client: Client, alice: User, free_limit: int, clock: time_machine.Traveller
 ) -> None:
     assert not CreditAccount.objects.filter(user=alice).exists()
     client.force_login(alice)
@@ -234,7 +234,7 @@ class OpenView(APIView):
 
 
 @override_settings(THROTTLE_ANON_REQUESTS_PER_MINUTE=2)
-def test_anonymous_callers_count_per_address(db: None, clock: time_machine.Coordinates) -> None:
+def test_anonymous_callers_count_per_address(db: None, clock: time_machine.Traveller) -> None:
     factory = APIRequestFactory()
     view = OpenView.as_view()
 
