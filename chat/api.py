@@ -37,6 +37,7 @@ from chat.serializers import (
     NewConversationSerializer,
     NewMessageSerializer,
 )
+from javari import throttling
 
 
 class EventStreamRenderer(BaseRenderer):
@@ -71,8 +72,12 @@ class ConversationListView(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = serializer.validated_data
         if "content" in data:
+            throttling.raise_if_refused(
+                throttling.check_chat_message(request=request, user=request.user, new_conversation=True)
+            )
             # The conversation is written with its first message, or not at all.
             return _reply(request, None, data)
+        throttling.raise_if_refused(throttling.check_new_conversation(request=request, user=request.user))
         conversation = services.start_conversation(user=request.user, model_id=data.get("model"))
         if data.get("title"):
             services.rename_conversation(conversation=conversation, title=data["title"])
@@ -121,6 +126,7 @@ class MessageCreateView(APIView):
             # Someone else's conversation is a 404 whatever the body says.
             services.get_conversation(request.user, conversation_id)
             raise ValidationError(serializer.errors)
+        throttling.raise_if_refused(throttling.check_chat_message(request=request, user=request.user))
         return _reply(request, conversation_id, serializer.validated_data)
 
 

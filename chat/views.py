@@ -30,6 +30,7 @@ from chat import services
 from chat.errors import ChatError, InvalidTitle, SignInToChat
 from chat.events import event_stream_response, reply_events
 from chat.models import Conversation
+from javari import throttling
 from javari.errors import AppError, error_response
 from javari.markdown import render_with_artifacts
 from javari.web import login_required
@@ -193,6 +194,12 @@ async def _stream(
     request: HttpRequest, user: Any, conversation_id: str | None, *, regenerate: bool
 ) -> HttpResponse:
     text = None if regenerate else request.POST.get("content", "")
+    # Counted before any work: a refused message costs one Redis round trip, no query on chat.
+    window = await sync_to_async(throttling.check_chat_message)(
+        request=request, user=user, new_conversation=conversation_id is None
+    )
+    if not window.allowed:
+        return throttling.refused_response(window)
     try:
         prepared = await sync_to_async(services.prepare_reply)(
             user=user,

@@ -38,6 +38,7 @@ from credits.models import (
     Plan,
     RefusedWebhook,
     Reservation,
+    ThrottleRecord,
     TopUpPack,
 )
 from credits.selectors import UsageRow, usage_by_user
@@ -66,6 +67,8 @@ class PlanAdmin(TranslationAdmin):
         "is_popular",
         "is_active",
         "order",
+        "api_requests_per_minute",
+        "chat_messages_per_minute",
     ]
     list_filter = ["is_active", "is_popular"]
     search_fields = ["name", "tier"]
@@ -447,4 +450,43 @@ class ReadOnlyWebhookEndpointAdmin(DjStripeWebhookEndpointAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ThrottleRecord)
+class ThrottleRecordAdmin(admin.ModelAdmin):
+    """Who reached a rate limit (javari/throttling.py), most recent first. Written by the throttle
+    only: staff read it, or delete rows they have dealt with. Keys show by prefix, never whole."""
+
+    list_display = [
+        "last_limited_at",
+        "scope",
+        "user",
+        "key_prefix",
+        "ip",
+        "limit",
+        "times_limited",
+        "first_limited_at",
+    ]
+    list_filter = ["scope"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    search_fields = ["user__email", "key_prefix", "ip"]
+    date_hierarchy = "last_limited_at"
+    readonly_fields = [
+        "scope",
+        "identity",
+        "user",
+        "key_prefix",
+        "ip",
+        "limit",
+        "times_limited",
+        "first_limited_at",
+        "last_limited_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ThrottleRecord | None = None) -> bool:
         return False

@@ -15,8 +15,10 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -34,6 +36,11 @@ class BillingCycle(models.TextChoices):
     ANNUAL = "annual", _("Annual")
 
 
+# A plan's rate limits per minute until staff set others (javari/throttling.py).
+DEFAULT_API_REQUESTS_PER_MINUTE = 60
+DEFAULT_CHAT_MESSAGES_PER_MINUTE = 10
+
+
 class Plan(models.Model):
     """A subscription plan (spec: ``subscription_plans``). Name, description, features translated."""
 
@@ -48,6 +55,21 @@ class Plan(models.Model):
     is_popular = models.BooleanField(_("popular"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Rate limits (javari/throttling.py), per fixed one-minute window. The API limit counts every
+    # request, per API key (per user for the session, per address for anonymous callers); the chat
+    # limit counts messages sent and replies regenerated, per user, on the page and the API alike.
+    api_requests_per_minute = models.PositiveIntegerField(
+        _("API requests per minute"),
+        default=DEFAULT_API_REQUESTS_PER_MINUTE,
+        validators=[MinValueValidator(1)],
+        help_text=_("For each API key, or each signed-in user without one."),
+    )
+    chat_messages_per_minute = models.PositiveIntegerField(
+        _("chat messages per minute"),
+        default=DEFAULT_CHAT_MESSAGES_PER_MINUTE,
+        validators=[MinValueValidator(1)],
+        help_text=_("For each user, on the chat page and the API together."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -302,3 +324,52 @@ class RefusedWebhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} · {self.remote_ip or '?'} · {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ThrottleScope(models.TextChoices):
+    API = "api", _("API requests")
+    CHAT_MESSAGES = "chat_messages", _("Chat messages")
+    CONVERSATIONS = "conversations", _("New conversations")
+
+
+class ThrottleRecord(models.Model):
+    """Who was rate-limited, for staff: one row per caller and scope, counting the minutes in which
+    the caller went over the limit (written once per such minute, so a flood costs one write a
+    minute, not one per refused request)."""
+
+    scope = models.CharField(_("limit"), max_length=20, choices=ThrottleScope.choices)
+    # Who was counted: "key:<api key id>", "user:<id>" or "ip:<address>" (anonymous callers).
+    identity = models.CharField(_("counted as"), max_length=80)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="throttle_records",
+        verbose_name=_("user"),
+    )
+    # The API key's public prefix (jv_xxxxxxxx), never the key: enough for staff to tell keys apart.
+    key_prefix = models.CharField(_("API key prefix"), max_length=16, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    limit = models.PositiveIntegerField(_("limit per minute"))
+    times_limited = models.PositiveIntegerField(
+        _("minutes limited"), default=1, help_text=_("Minutes in which the limit was reached.")
+    )
+    first_limited_at = models.DateTimeField(_("first limited"), default=timezone.now)
+    last_limited_at = models.DateTimeField(_("last limited"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rate-limited caller")
+        verbose_name_plural = _("rate-limited callers")
+        ordering = ["-last_limited_at"]
+        constraints = [
+            # One row per caller and limit: record_throttled() increments it.
+            models.UniqueConstraint(fields=["scope", "identity"], name="credits_throttle_one_per_caller"),
+        ]
+        indexes = [
+            # Serves the admin's list: ORDER BY -last_limited_at.
+            models.Index(fields=["-last_limited_at"], name="credits_throttle_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identity} ({self.scope})"

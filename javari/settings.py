@@ -115,6 +115,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (section below)
+    "javari.throttling.RateLimitHeadersMiddleware",  # RateLimit-* headers on rate-limited responses
     # NUL and invalid Unicode are a 400 before static files, sessions or any view read the request.
     "javari.middleware.RefuseUnstorableTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -418,7 +419,13 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "javari.api_errors.exception_handler",
     # Every list the same way: ?page=N, with count/next/previous/results (docs/api-errors-and-pagination.md).
     "DEFAULT_PAGINATION_CLASS": "javari.pagination.Pagination",
+    # Requests per minute per API key (or user, or address), set per plan: see javari/throttling.py.
+    "DEFAULT_THROTTLE_CLASSES": ["javari.throttling.PlanRateThrottle"],
 }
+# Limits that aren't the plan's (per minute): anonymous API callers per address, and new
+# conversations per user (on the page and the API together).
+THROTTLE_ANON_REQUESTS_PER_MINUTE = env.int("THROTTLE_ANON_REQUESTS_PER_MINUTE", default=30)
+THROTTLE_CONVERSATIONS_PER_MINUTE = env.int("THROTTLE_CONVERSATIONS_PER_MINUTE", default=10)
 
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------------
 # Scripts only from this site: no inline script without the request's nonce, no eval, so markup that

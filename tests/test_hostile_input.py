@@ -38,6 +38,7 @@ from accounts.models import ApiKey, User
 from accounts.services import create_api_key
 from chat import services as chat
 from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
+from credits.models import Plan
 from javari.parsers import MAX_JSON_DEPTH, loads
 
 pytestmark = pytest.mark.django_db
@@ -243,6 +244,10 @@ def walk_settings(settings: Any) -> None:
     # Anything that reached the model would fail at once instead of waiting on it.
     settings.LLM_BASE_URL = "http://127.0.0.1:9/v1"
     ChatModel.objects.filter(base_url="").update(max_output_tokens=1)
+    # Thousands of requests a minute: lift the rate limits (tested in javari/tests/test_throttling.py)
+    # so that every request reaches the view behind them instead of a 429.
+    Plan.objects.update(api_requests_per_minute=10**9, chat_messages_per_minute=10**9)
+    settings.THROTTLE_CONVERSATIONS_PER_MINUTE = 10**9
     for name in ("django.request", "django.security"):  # thousands of expected 4xx warnings
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
