@@ -18,6 +18,14 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
@@ -33,12 +41,84 @@ from chat.events import encode, event_stream_response, reply_events
 from chat.models import Conversation, Message
 from chat.serializers import (
     ConversationDetailSerializer,
+    ConversationPageSerializer,
     ConversationSerializer,
+    MessageReplySerializer,
     MessageSerializer,
     NewConversationSerializer,
     NewMessageSerializer,
 )
 from credits.errors import CreditsError
+from javari.api_schema import error_responses
+
+TAGS = ["Conversations"]
+
+# The streamed reply, as the schema describes it (the events are chat/events.py's).
+STREAM_DESCRIPTION = """Server-sent events, each `event: <name>` and one line of JSON `data`, in this order:
+
+- `start`: `{"conversation": uuid, "reply": uuid, "user_message": {"id": uuid, "html": string} | null,
+  "title": string, "model": string}`
+- `token`: `{"t": string}`, one for each piece of text the model streams
+- `done`: `{"reply": uuid, "status": "complete" | "stopped" | "failed", "content": string,
+  "html": string, "artifacts": [...], "prompt_tokens": int, "completion_tokens": int,
+  "credits_charged": int, "balance": int | null, "error_code": string, "error": string}`
+  (a reply that failed says why in `error_code` and `error`; the stream still ends with `done`)
+- `error`: the error body (`{"error": code, "detail": message}`) when the message is refused before
+  the reply starts; then the answer has the error's status (400, 401, 402, 404, 409…) and no other event.
+"""
+
+STREAM_EXAMPLE = (
+    "event: start\n"
+    'data: {"conversation":"5f0c1b9e-8a6b-4c1e-9a53-0d2f7f3e9b11",'
+    '"reply":"c2a1d3e4-5b6f-4a7b-8c9d-0e1f2a3b4c5d",'
+    '"user_message":{"id":"9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d","html":"<p>Hello</p>"},'
+    '"title":"Hello","model":"Gemma 3"}\n\n'
+    "event: token\n"
+    'data: {"t":"Hi"}\n\n'
+    "event: token\n"
+    'data: {"t":" there!"}\n\n'
+    "event: done\n"
+    'data: {"reply":"c2a1d3e4-5b6f-4a7b-8c9d-0e1f2a3b4c5d","status":"complete","content":"Hi there!",'
+    '"html":"<p>Hi there!</p>","artifacts":[],"prompt_tokens":12,"completion_tokens":3,'
+    '"credits_charged":1,"balance":99,"error_code":"","error":""}\n\n'
+)
+
+REPLY_EXAMPLE = {
+    "conversation": "5f0c1b9e-8a6b-4c1e-9a53-0d2f7f3e9b11",
+    "user_message": "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d",
+    "reply": {
+        "id": "c2a1d3e4-5b6f-4a7b-8c9d-0e1f2a3b4c5d",
+        "role": "assistant",
+        "content": "Hi there!",
+        "status": "complete",
+        "error_code": "",
+        "error": "",
+        "model": "Gemma 3",
+        "prompt_tokens": 12,
+        "completion_tokens": 3,
+        "credits_charged": 1,
+        "created_at": "2026-11-30T09:00:00Z",
+        "finished_at": "2026-11-30T09:00:02Z",
+    },
+    "balance": 99,
+}
+
+
+def _reply_responses(*statuses: int) -> dict[Any, Any]:
+    """A message's answer: the whole reply as JSON, or the stream; refusals in either form."""
+    return {
+        (201, "application/json"): OpenApiResponse(
+            response=MessageReplySerializer,
+            description="The whole reply.",
+            examples=[OpenApiExample("Reply", value=REPLY_EXAMPLE, response_only=True)],
+        ),
+        (201, "text/event-stream"): OpenApiResponse(
+            response=OpenApiTypes.STR,
+            description=STREAM_DESCRIPTION,
+            examples=[OpenApiExample("Stream", value=STREAM_EXAMPLE, response_only=True)],
+        ),
+        **error_responses(402, 503, *statuses, body=True),
+    }
 
 
 def not_found() -> Response:
@@ -78,12 +158,48 @@ class ConversationListView(APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
+    @extend_schema(
+        tags=TAGS,
+        summary="List your conversations",
+        operation_id="conversations_list",
+        parameters=[
+            OpenApiParameter("q", str, description="Only those whose title contains this."),
+            OpenApiParameter("limit", int, description="At most this many (50 unless said, 200 at most)."),
+            OpenApiParameter("offset", int, description="Skip this many first."),
+        ],
+        responses={200: ConversationPageSerializer, **error_responses()},
+    )
     def get(self, request: Request) -> Response:
         conversations = services.conversations_for(request.user, query=request.query_params.get("q", ""))
         paginator = ConversationPagination()
         page = paginator.paginate_queryset(conversations.select_related("model"), request, view=self)
         return paginator.get_paginated_response(ConversationSerializer(page, many=True).data)
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Start a conversation",
+        description=(
+            "Empty (201 with the conversation), or with its first message in `content`: then the "
+            "answer is the reply, as `POST /api/v1/conversations/{id}/messages/` answers it, and a "
+            "refused first message leaves no conversation behind."
+        ),
+        request=NewConversationSerializer,
+        responses={
+            **_reply_responses(),
+            (201, "application/json"): OpenApiResponse(
+                response=PolymorphicProxySerializer(
+                    component_name="NewConversationAnswer",
+                    serializers=[ConversationSerializer, MessageReplySerializer],
+                    resource_type_field_name=None,
+                ),
+                description="The new conversation (no `content`), or the reply to its first message.",
+            ),
+        },
+        examples=[
+            OpenApiExample("Empty", value={"title": "Trip plans"}, request_only=True),
+            OpenApiExample("With a first message", value={"content": "Hello"}, request_only=True),
+        ],
+    )
     def post(self, request: Request) -> Response | HttpResponse:
         serializer = NewConversationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -105,6 +221,11 @@ class ConversationDetailView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        tags=TAGS,
+        summary="One of your conversations, with its messages",
+        responses={200: ConversationDetailSerializer, **error_responses(404)},
+    )
     def get(self, request: Request, conversation_id: str) -> Response:
         conversation = (
             Conversation.objects.select_related("model")
@@ -136,6 +257,20 @@ class MessageCreateView(APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Send a message",
+        description=(
+            "The reply, whole as JSON (201), or streamed as server-sent events when the request sends "
+            '`Accept: text/event-stream` or `"stream": true`.'
+        ),
+        request=NewMessageSerializer,
+        responses=_reply_responses(404, 409),
+        examples=[
+            OpenApiExample("Whole reply", value={"content": "Hello"}, request_only=True),
+            OpenApiExample("Streamed", value={"content": "Hello", "stream": True}, request_only=True),
+        ],
+    )
     def post(self, request: Request, conversation_id: str) -> Response | HttpResponse:
         serializer = NewMessageSerializer(data=request.data)
         if not serializer.is_valid():
