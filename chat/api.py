@@ -104,17 +104,22 @@ REPLY_EXAMPLE = {
 }
 
 
-def _reply_responses(*statuses: int) -> dict[Any, Any]:
-    """A message's answer: the whole reply as JSON, or the stream; refusals in either form."""
+def _reply_responses(
+    *statuses: int, json_answer: Any = MessageReplySerializer, json_is: str = ""
+) -> dict[Any, Any]:
+    """A message's answer: the whole reply as JSON, or the stream; refusals in either form.
+
+    OpenAPI gives a status one description for all its media types: this one says both."""
+    description = f"{json_is or 'The whole reply'} as JSON, or the reply streamed. {STREAM_DESCRIPTION}"
     return {
         (201, "application/json"): OpenApiResponse(
-            response=MessageReplySerializer,
-            description="The whole reply.",
+            response=json_answer,
+            description=description,
             examples=[OpenApiExample("Reply", value=REPLY_EXAMPLE, response_only=True)],
         ),
         (201, "text/event-stream"): OpenApiResponse(
             response=OpenApiTypes.STR,
-            description=STREAM_DESCRIPTION,
+            description=description,
             examples=[OpenApiExample("Stream", value=STREAM_EXAMPLE, response_only=True)],
         ),
         **error_responses(402, 503, *statuses, body=True),
@@ -184,17 +189,14 @@ class ConversationListView(APIView):
             "refused first message leaves no conversation behind."
         ),
         request=NewConversationSerializer,
-        responses={
-            **_reply_responses(),
-            (201, "application/json"): OpenApiResponse(
-                response=PolymorphicProxySerializer(
-                    component_name="NewConversationAnswer",
-                    serializers=[ConversationSerializer, MessageReplySerializer],
-                    resource_type_field_name=None,
-                ),
-                description="The new conversation (no `content`), or the reply to its first message.",
+        responses=_reply_responses(
+            json_answer=PolymorphicProxySerializer(
+                component_name="NewConversationAnswer",
+                serializers=[ConversationSerializer, MessageReplySerializer],
+                resource_type_field_name=None,
             ),
-        },
+            json_is="The new conversation (without `content`), or the reply to its first message,",
+        ),
         examples=[
             OpenApiExample("Empty", value={"title": "Trip plans"}, request_only=True),
             OpenApiExample("With a first message", value={"content": "Hello"}, request_only=True),
