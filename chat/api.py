@@ -18,11 +18,9 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
 )
@@ -36,6 +34,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import services
+from chat.api_schema import reply_responses
 from chat.errors import ChatError, refusal_body, refusal_status
 from chat.events import encode, event_stream_response, reply_events
 from chat.models import Conversation, Message
@@ -52,78 +51,6 @@ from credits.errors import CreditsError
 from javari.api_schema import error_responses
 
 TAGS = ["Conversations"]
-
-# The streamed reply, as the schema describes it (the events are chat/events.py's).
-STREAM_DESCRIPTION = """Server-sent events, each `event: <name>` and one line of JSON `data`, in this order:
-
-- `start`: `{"conversation": uuid, "reply": uuid, "user_message": {"id": uuid, "html": string} | null,
-  "title": string, "model": string}`
-- `token`: `{"t": string}`, one for each piece of text the model streams
-- `done`: `{"reply": uuid, "status": "complete" | "stopped" | "failed", "content": string,
-  "html": string, "artifacts": [...], "prompt_tokens": int, "completion_tokens": int,
-  "credits_charged": int, "balance": int | null, "error_code": string, "error": string}`
-  (a reply that failed says why in `error_code` and `error`; the stream still ends with `done`)
-- `error`: the error body (`{"error": code, "detail": message}`) when the message is refused before
-  the reply starts; then the answer has the error's status (400, 401, 402, 404, 409…) and no other event.
-"""
-
-STREAM_EXAMPLE = (
-    "event: start\n"
-    'data: {"conversation":"5f0c1b9e-8a6b-4c1e-9a53-0d2f7f3e9b11",'
-    '"reply":"c2a1d3e4-5b6f-4a7b-8c9d-0e1f2a3b4c5d",'
-    '"user_message":{"id":"9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d","html":"<p>Hello</p>"},'
-    '"title":"Hello","model":"Gemma 3"}\n\n'
-    "event: token\n"
-    'data: {"t":"Hi"}\n\n'
-    "event: token\n"
-    'data: {"t":" there!"}\n\n'
-    "event: done\n"
-    'data: {"reply":"c2a1d3e4-5b6f-4a7b-8c9d-0e1f2a3b4c5d","status":"complete","content":"Hi there!",'
-    '"html":"<p>Hi there!</p>","artifacts":[],"prompt_tokens":12,"completion_tokens":3,'
-    '"credits_charged":1,"balance":99,"error_code":"","error":""}\n\n'
-)
-
-REPLY_EXAMPLE = {
-    "conversation": "5f0c1b9e-8a6b-4c1e-9a53-0d2f7f3e9b11",
-    "user_message": "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d",
-    "reply": {
-        "id": "c2a1d3e4-5b6f-4a7b-8c9d-0e1f2a3b4c5d",
-        "role": "assistant",
-        "content": "Hi there!",
-        "status": "complete",
-        "error_code": "",
-        "error": "",
-        "model": "Gemma 3",
-        "prompt_tokens": 12,
-        "completion_tokens": 3,
-        "credits_charged": 1,
-        "created_at": "2026-11-30T09:00:00Z",
-        "finished_at": "2026-11-30T09:00:02Z",
-    },
-    "balance": 99,
-}
-
-
-def _reply_responses(
-    *statuses: int, json_answer: Any = MessageReplySerializer, json_is: str = ""
-) -> dict[Any, Any]:
-    """A message's answer: the whole reply as JSON, or the stream; refusals in either form.
-
-    OpenAPI gives a status one description for all its media types: this one says both."""
-    description = f"{json_is or 'The whole reply'} as JSON, or the reply streamed. {STREAM_DESCRIPTION}"
-    return {
-        (201, "application/json"): OpenApiResponse(
-            response=json_answer,
-            description=description,
-            examples=[OpenApiExample("Reply", value=REPLY_EXAMPLE, response_only=True)],
-        ),
-        (201, "text/event-stream"): OpenApiResponse(
-            response=OpenApiTypes.STR,
-            description=description,
-            examples=[OpenApiExample("Stream", value=STREAM_EXAMPLE, response_only=True)],
-        ),
-        **error_responses(402, 503, *statuses, body=True),
-    }
 
 
 def not_found() -> Response:
@@ -163,6 +90,13 @@ class ConversationListView(APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
+    def get_renderers(self) -> list[BaseRenderer]:
+        # Only a reply streams: the list is JSON (it was once a 200 "error" event under ?format=sse).
+        renderers = super().get_renderers()
+        if self.request.method == "GET":
+            return [renderer for renderer in renderers if not isinstance(renderer, EventStreamRenderer)]
+        return renderers
+
     @extend_schema(
         tags=TAGS,
         summary="List your conversations",
@@ -189,13 +123,14 @@ class ConversationListView(APIView):
             "refused first message leaves no conversation behind."
         ),
         request=NewConversationSerializer,
-        responses=_reply_responses(
+        responses=reply_responses(
+            404,  # an unknown ?format=
             json_answer=PolymorphicProxySerializer(
                 component_name="NewConversationAnswer",
                 serializers=[ConversationSerializer, MessageReplySerializer],
                 resource_type_field_name=None,
             ),
-            json_is="The new conversation (without `content`), or the reply to its first message,",
+            json_is="The new conversation (without `content`), or the whole reply to its first message.",
         ),
         examples=[
             OpenApiExample("Empty", value={"title": "Trip plans"}, request_only=True),
@@ -215,6 +150,9 @@ class ConversationListView(APIView):
             return refusal(request, exc)
         if data.get("title"):
             services.rename_conversation(conversation=conversation, title=data["title"])
+        # No reply to stream: the new conversation is JSON even to a caller that asked for events
+        # (it once came back as a 201 "error" event).
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
         return Response(ConversationSerializer(conversation).data, status=status.HTTP_201_CREATED)
 
 
@@ -241,7 +179,14 @@ class ConversationDetailView(APIView):
 
 
 def _wants_stream(request: Request, asked: bool) -> bool:
-    return asked or "text/event-stream" in request.headers.get("Accept", "")
+    # The negotiated renderer too: ``?format=sse`` picks it without an Accept header, and a reply
+    # it renders must be the stream, not the JSON answer wrapped in an error event.
+    chosen = getattr(request, "accepted_renderer", None)
+    return (
+        asked
+        or isinstance(chosen, EventStreamRenderer)
+        or "text/event-stream" in request.headers.get("Accept", "")
+    )
 
 
 async def _run_to_end(prepared: services.PreparedReply) -> services.Outcome:
@@ -263,11 +208,11 @@ class MessageCreateView(APIView):
         tags=TAGS,
         summary="Send a message",
         description=(
-            "The reply, whole as JSON (201), or streamed as server-sent events when the request sends "
+            "The reply, whole as JSON (201), or streamed as server-sent events (200) when the request sends "
             '`Accept: text/event-stream` or `"stream": true`.'
         ),
         request=NewMessageSerializer,
-        responses=_reply_responses(404, 409),
+        responses=reply_responses(404, 409),
         examples=[
             OpenApiExample("Whole reply", value={"content": "Hello"}, request_only=True),
             OpenApiExample("Streamed", value={"content": "Hello", "stream": True}, request_only=True),

@@ -3,8 +3,9 @@
 - The error bodies: ``{"error": code, "detail": message}`` (javari/api_errors.py), ``fields`` on a
   validation error, ``fix_url``/``fix_label`` on a chat refusal fixed on another page.
 - ``error_responses(...)``: each operation's error answers with an example. Every operation gets
-  401 (no or bad credentials) and 429 (rate limited); one that takes a body also 400, 403 (a session
-  without its CSRF token, or a refusal), 413 and 415.
+  400 (a request with text that can't be stored is refused at the door, javari/middleware.py), 401
+  (no or bad credentials) and 429 (rate limited); one that takes a body also 403 (a session without
+  its CSRF token, or a refusal), 413 and 415.
 - The security schemes: a Bearer API key (accounts/authentication.py) and the session cookie.
 
 The API modules import this one, so the authentication extension is registered before the schema
@@ -28,12 +29,14 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class ValidationErrorSerializer(ErrorSerializer):
-    """Invalid input: ``detail`` is the first message, ``fields`` every message by field."""
+    """A bad request. Invalid input (``invalid``): ``detail`` is the first message, ``fields`` every
+    message by field. A body that can't be read (``parse_error``, ``invalid_text``) has no ``fields``."""
 
     # Declared fields leave the class body (DRF's metaclass), so this doesn't hide Serializer.fields.
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text="Each field (or non_field_errors) and its messages.",
+        required=False,
+        help_text="Each field (or non_field_errors) and its messages, when the input is invalid.",
     )
 
 
@@ -51,7 +54,7 @@ def _example(name: str, body: dict[str, Any]) -> OpenApiExample:
 # Status -> (description, serializer, examples). Examples are real bodies this API answers.
 _ERRORS: dict[int, tuple[str, type[serializers.Serializer], list[OpenApiExample]]] = {
     400: (
-        "Invalid input: the body or a parameter is not valid, or the JSON can't be read.",
+        "Invalid input, a body that can't be read, or text that can't be stored (NUL, invalid Unicode).",
         ValidationErrorSerializer,
         [
             _example(
@@ -62,6 +65,7 @@ _ERRORS: dict[int, tuple[str, type[serializers.Serializer], list[OpenApiExample]
                     "fields": {"name": ["This field is required."]},
                 },
             ),
+            _example("Unreadable JSON", {"error": "parse_error", "detail": "JSON parse error."}),
         ],
     ),
     401: (
@@ -168,11 +172,11 @@ _ERRORS: dict[int, tuple[str, type[serializers.Serializer], list[OpenApiExample]
 
 
 def error_responses(*statuses: int, body: bool = False) -> dict[int, OpenApiResponse]:
-    """The error answers of an operation: ``statuses`` plus 401 and 429 (and, with ``body``, the
-    answers to a body that can't be read or isn't allowed: 400, 403, 413, 415)."""
-    wanted = {401, 429, *statuses}
+    """The error answers of an operation: ``statuses`` plus 400, 401 and 429 (and, with ``body``,
+    the answers to a body that isn't allowed: 403, 413, 415)."""
+    wanted = {400, 401, 429, *statuses}
     if body:
-        wanted |= {400, 403, 413, 415}
+        wanted |= {403, 413, 415}
     responses = {}
     for code in sorted(wanted):
         description, serializer, examples = _ERRORS[code]

@@ -429,6 +429,8 @@ SPECTACULAR_SETTINGS = {
         "input."
     ),
     "VERSION": "1",
+    # 3.1: a streamed event's data can name its JSON schema (contentSchema), see chat/api_schema.py.
+    "OAS_VERSION": "3.1.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     # Public: a partner reads the docs before having a key. Each operation still says its security.

@@ -37,7 +37,8 @@ def _openapi_paths(patterns: list[URLPattern | URLResolver], prefix: str) -> set
         route = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
             paths |= _openapi_paths(pattern.url_patterns, route)
-        else:
+        elif getattr(pattern.callback, "view_class", None) is not api_urls.NoSuchEndpoint:
+            # (NoSuchEndpoint answers every other address with a 404: not an operation.)
             route = re.sub(r"<(?:\w+:)?pk>", "{id}", route)
             paths.add(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route))
     return paths
@@ -62,10 +63,10 @@ def test_every_operation_has_its_answers_and_an_example(schema: dict[str, Any]) 
             where = f"{method.upper()} {path}"
             responses = operation["responses"]
             assert any(code.startswith("2") for code in responses), where
-            # Every operation needs credentials and is rate limited.
-            assert {"401", "429"} <= set(responses), where
+            # Any request may be unreadable; every operation needs credentials and is rate limited.
+            assert {"400", "401", "429"} <= set(responses), where
             if "requestBody" in operation:
-                assert {"400", "403", "413", "415"} <= set(responses), where
+                assert {"403", "413", "415"} <= set(responses), where
             for code, response in responses.items():
                 if code.startswith(("4", "5")):
                     content = response["content"]["application/json"]
@@ -94,23 +95,33 @@ def test_the_security_schemes_are_the_bearer_key_and_the_session(schema: dict[st
 
 
 def test_a_message_answers_json_or_the_described_event_stream(schema: dict[str, Any]) -> None:
+    sent = set()  # every event the code sends
+    for module in ["chat/events.py", "chat/api.py"]:
+        source = (Path(__file__).resolve().parents[2] / module).read_text()
+        sent |= set(re.findall(r'encode\(\s*"(\w+)"', source))
+    assert sent == {"start", "token", "done", "error"}
     for path in ["/api/v1/conversations/", "/api/v1/conversations/{conversation_id}/messages/"]:
-        created = schema["paths"][path]["post"]["responses"]["201"]
-        assert set(created["content"]) == {"application/json", "text/event-stream"}
-        stream = created["description"]
-        example = created["content"]["text/event-stream"]["examples"]["Stream"]["value"]
-        # Every event the code sends is described, and the example shows a whole reply.
-        sent = set()
-        for module in ["chat/events.py", "chat/api.py"]:
-            source = (Path(__file__).resolve().parents[2] / module).read_text()
-            sent |= set(re.findall(r'encode\(\s*"(\w+)"', source))
-        assert sent == {"start", "token", "done", "error"}
+        responses = schema["paths"][path]["post"]["responses"]
+        assert set(responses["201"]["content"]) == {"application/json"}
+        stream = responses["200"]
+        assert set(stream["content"]) == {"text/event-stream"}
+        # Each event is described, in words and as a schema of the event and of its JSON data.
+        events = stream["content"]["text/event-stream"]["schema"]["oneOf"]
+        described = {event["properties"]["event"]["const"]: event["properties"]["data"] for event in events}
+        assert set(described) == sent - {"error"}
+        for data in described.values():
+            assert data["contentMediaType"] == "application/json"
+            assert data["contentSchema"]["type"] == "object"
         for event in sent:
-            assert f"- `{event}`:" in stream
+            assert f"- `{event}`:" in stream["description"]
+        for field in ["credits_charged", "balance", "error_code", "user_message", '"t"']:
+            assert field in stream["description"]
+        example = stream["content"]["text/event-stream"]["examples"]["Stream"]["value"]
         for event in ["start", "token", "done"]:
             assert f"event: {event}\n" in example
-        for field in ["credits_charged", "balance", "error_code", "user_message", '"t"']:
-            assert field in stream
+        # A refusal asked for as a stream is one error event.
+        refused = responses["402"]["content"]["text/event-stream"]["schema"]
+        assert refused["properties"]["event"]["const"] == "error"
 
 
 @pytest.mark.parametrize("url", SCHEMA_PAGES)
