@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -18,8 +19,18 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.models import ApiKey
 from accounts.serializers import ApiKeyCreatedSerializer, ApiKeyCreateSerializer, ApiKeySerializer
+from javari.api_schema import error_responses
+
+TAGS = ["API keys"]
 
 
+@extend_schema_view(
+    get=extend_schema(
+        tags=TAGS,
+        summary="List your API keys",
+        responses={200: ApiKeySerializer(many=True), **error_responses()},
+    )
+)
 class ApiKeyListCreateView(ListAPIView):
     """GET: the user's keys, newest first. POST: a new key, its plaintext in this answer only (201)."""
 
@@ -30,6 +41,34 @@ class ApiKeyListCreateView(ListAPIView):
         # Only the user's own; the (user, -created_at) index serves this order.
         return ApiKey.objects.filter(user=self.request.user).order_by("-created_at")
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Create an API key",
+        request=ApiKeyCreateSerializer,
+        responses={201: ApiKeyCreatedSerializer, **error_responses(body=True)},
+        examples=[
+            OpenApiExample("A key for a deploy bot", value={"name": "Deploy bot"}, request_only=True),
+            OpenApiExample(
+                "Created",
+                value={
+                    "id": "0b5c6f0e-3f7a-4d59-9d1e-2b8f8c6c7a10",
+                    "name": "Deploy bot",
+                    "prefix": "jv_Ab3dEfGh",
+                    "status": "active",
+                    "created_at": "2026-11-30T09:00:00Z",
+                    "expires_at": None,
+                    "revoked_at": None,
+                    "last_used_at": None,
+                    "key": "jv_Ab3dEfGh_IjKlMnOpQrStUvWxYz0123456789abcd",
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+        description=(
+            "Only with a session: an API key can't create keys (403). The key is in this answer only."
+        ),
+    )
     def post(self, request: Request) -> Response:
         """Create a key. Not with a key: revoking a leaked key must end every access it gave."""
         if isinstance(request.auth, ApiKey):
@@ -46,6 +85,11 @@ class ApiKeyListCreateView(ListAPIView):
         return response
 
 
+@extend_schema_view(
+    get=extend_schema(
+        tags=TAGS, summary="One of your API keys", responses={200: ApiKeySerializer, **error_responses(404)}
+    )
+)
 class ApiKeyDetailView(RetrieveAPIView):
     """GET /api/v1/api-keys/{id}/: one of the user's keys; anyone else's is a 404.
     DELETE: revoke it (204). The key stays listed as revoked: its uses remain on record."""
@@ -66,6 +110,12 @@ class ApiKeyRevokeView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Revoke an API key",
+        request=None,
+        responses={204: None, **error_responses(403, 404)},
+    )
     def post(self, request: Request, pk: str) -> Response:
         services.revoke_api_key(user=request.user, key_id=pk)  # ApiKeyNotFound: a 404
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -17,6 +17,12 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.http import HttpResponse
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -27,17 +33,23 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import services
+from chat.api_schema import reply_responses
 from chat.errors import ConversationNotFound
 from chat.events import encode, event_stream_response, reply_events
 from chat.models import Conversation, Message
 from chat.serializers import (
     ConversationDetailSerializer,
+    ConversationPageSerializer,
     ConversationSerializer,
+    MessageReplySerializer,
     MessageSerializer,
     NewConversationSerializer,
     NewMessageSerializer,
 )
 from javari import throttling
+from javari.api_schema import error_responses
+
+TAGS = ["Conversations"]
 
 
 class EventStreamRenderer(BaseRenderer):
@@ -61,12 +73,53 @@ class ConversationListView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
+    def get_renderers(self) -> list[BaseRenderer]:
+        # Only a reply streams: the list is JSON (it was once a 200 "error" event under ?format=sse).
+        renderers = super().get_renderers()
+        if self.request.method == "GET":
+            return [renderer for renderer in renderers if not isinstance(renderer, EventStreamRenderer)]
+        return renderers
+
+    @extend_schema(
+        tags=TAGS,
+        summary="List your conversations",
+        operation_id="conversations_list",
+        parameters=[
+            OpenApiParameter("q", str, description="Only those whose title contains this."),
+            OpenApiParameter("limit", int, description="At most this many (50 unless said, 200 at most)."),
+            OpenApiParameter("offset", int, description="Skip this many first."),
+        ],
+        responses={200: ConversationPageSerializer, **error_responses()},
+    )
     def get(self, request: Request) -> Response:
         conversations = services.conversations_for(request.user, query=request.query_params.get("q", ""))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(conversations.select_related("model"), request, view=self)
         return paginator.get_paginated_response(ConversationSerializer(page, many=True).data)
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Start a conversation",
+        description=(
+            "Empty (201 with the conversation), or with its first message in `content`: then the "
+            "answer is the reply, as `POST /api/v1/conversations/{id}/messages/` answers it, and a "
+            "refused first message leaves no conversation behind."
+        ),
+        request=NewConversationSerializer,
+        responses=reply_responses(
+            404,  # an unknown ?format=
+            json_answer=PolymorphicProxySerializer(
+                component_name="NewConversationAnswer",
+                serializers=[ConversationSerializer, MessageReplySerializer],
+                resource_type_field_name=None,
+            ),
+            json_is="The new conversation (without `content`), or the whole reply to its first message.",
+        ),
+        examples=[
+            OpenApiExample("Empty", value={"title": "Trip plans"}, request_only=True),
+            OpenApiExample("With a first message", value={"content": "Hello"}, request_only=True),
+        ],
+    )
     def post(self, request: Request) -> Response | HttpResponse:
         serializer = NewConversationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -81,6 +134,9 @@ class ConversationListView(GenericAPIView):
         conversation = services.start_conversation(user=request.user, model_id=data.get("model"))
         if data.get("title"):
             services.rename_conversation(conversation=conversation, title=data["title"])
+        # No reply to stream: the new conversation is JSON even to a caller that asked for events
+        # (it once came back as a 201 "error" event).
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
         return Response(ConversationSerializer(conversation).data, status=status.HTTP_201_CREATED)
 
 
@@ -89,6 +145,11 @@ class ConversationDetailView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        tags=TAGS,
+        summary="One of your conversations, with its messages",
+        responses={200: ConversationDetailSerializer, **error_responses(404)},
+    )
     def get(self, request: Request, conversation_id: str) -> Response:
         conversation = (
             Conversation.objects.select_related("model")
@@ -102,7 +163,14 @@ class ConversationDetailView(APIView):
 
 
 def _wants_stream(request: Request, asked: bool) -> bool:
-    return asked or "text/event-stream" in request.headers.get("Accept", "")
+    # The negotiated renderer too: ``?format=sse`` picks it without an Accept header, and a reply
+    # it renders must be the stream, not the JSON answer wrapped in an error event.
+    chosen = getattr(request, "accepted_renderer", None)
+    return (
+        asked
+        or isinstance(chosen, EventStreamRenderer)
+        or "text/event-stream" in request.headers.get("Accept", "")
+    )
 
 
 async def _run_to_end(prepared: services.PreparedReply) -> services.Outcome:
@@ -120,6 +188,20 @@ class MessageCreateView(APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Send a message",
+        description=(
+            "The reply, whole as JSON (201), or streamed as server-sent events (200) when the request sends "
+            '`Accept: text/event-stream` or `"stream": true`.'
+        ),
+        request=NewMessageSerializer,
+        responses=reply_responses(404, 409),
+        examples=[
+            OpenApiExample("Whole reply", value={"content": "Hello"}, request_only=True),
+            OpenApiExample("Streamed", value={"content": "Hello", "stream": True}, request_only=True),
+        ],
+    )
     def post(self, request: Request, conversation_id: str) -> Response | HttpResponse:
         serializer = NewMessageSerializer(data=request.data)
         if not serializer.is_valid():

@@ -60,3 +60,24 @@ class NewMessageSerializer(serializers.Serializer):
     content = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
     model = serializers.IntegerField(required=False, allow_null=True)
     stream = serializers.BooleanField(required=False, default=False)
+
+
+# The answers below are built by chat/api.py as dicts: these describe them in the OpenAPI schema.
+
+
+class ConversationPageSerializer(serializers.Serializer):
+    """One page of ``GET /api/v1/conversations/`` (``?limit=`` up to 200, ``?offset=``)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ConversationSerializer(many=True)
+
+
+class MessageReplySerializer(serializers.Serializer):
+    """The whole reply to a message (without ``stream``)."""
+
+    conversation = serializers.UUIDField()
+    user_message = serializers.UUIDField(allow_null=True)
+    reply = MessageSerializer()
+    balance = serializers.IntegerField(allow_null=True, help_text="The credits left after this reply.")

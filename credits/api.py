@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -12,6 +13,9 @@ from rest_framework.views import APIView
 from credits import services
 from credits.models import LedgerEntry
 from credits.serializers import CreditsSerializer, LedgerEntrySerializer
+from javari.api_schema import error_responses
+
+TAGS = ["Credits"]
 
 
 class CreditsView(APIView):
@@ -19,12 +23,20 @@ class CreditsView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(tags=TAGS, summary="Your credits", responses={200: CreditsSerializer, **error_responses()})
     def get(self, request: Request) -> Response:
         """The signed-in user's credits (an account opens on Free the first time it's asked for)."""
         account = services.get_account(request.user)
         return Response(CreditsSerializer(account).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        tags=TAGS,
+        summary="Your credits ledger",
+        responses={200: LedgerEntrySerializer(many=True), **error_responses(404)},
+    )
+)
 class UsageView(ListAPIView):
     """GET /api/v1/credits/usage/?page=N: the signed-in user's ledger, newest first, 50 a page."""
 

@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "django_htmx",
     "rest_framework",
+    "drf_spectacular",  # the partner API's OpenAPI schema (/api/v1/schema/)
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as our static files (no CDN)
     "django_celery_beat",
     "djstripe",
     "javari.apps.JavariConfig",
@@ -421,6 +423,37 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "javari.pagination.Pagination",
     # Requests per minute per API key (or user, or address), set per plan: see javari/throttling.py.
     "DEFAULT_THROTTLE_CLASSES": ["javari.throttling.PlanRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# The partner API's OpenAPI 3 schema and its docs page (javari/api_schema.py, docs/api.md).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Javari AI partner API",
+    "DESCRIPTION": (
+        "The signed-in person's credits, preferences, API keys and conversations. Authenticate with "
+        "`Authorization: Bearer <API key>` (create one under Settings → Security) or a browser "
+        'session. Every error is `{"error": code, "detail": message}`, plus `fields` for invalid '
+        "input."
+    ),
+    "VERSION": "1",
+    # 3.1: a streamed event's data can name its JSON schema (contentSchema), see chat/api_schema.py.
+    "OAS_VERSION": "3.1.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Public: a partner reads the docs before having a key. Each operation still says its security.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "status": each gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "ApiKeyStatusEnum": "accounts.models.ApiKey.Status",
+        "MessageStatusEnum": "chat.models.MessageStatus",
+    },
+    # Swagger UI from our static files; its script is a file too (the split view), not inline, so it
+    # runs under our CSP. No validator badge: it would load an image from swagger.io.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "persistAuthorization": False},
 }
 # Limits that aren't the plan's (per minute): anonymous API callers per address, and new
 # conversations per user (on the page and the API together).

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from javari.api_schema import error_responses
 from preferences import services
 from preferences.serializers import PreferencesSerializer, SystemPromptSerializer, preferences_data
+
+TAGS = ["Preferences"]
 
 # The service's field names where the API names them differently.
 API_FIELD_NAMES = {"language": "preferred_language"}
@@ -21,11 +25,20 @@ class PreferencesView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        tags=TAGS, summary="Your preferences", responses={200: PreferencesSerializer, **error_responses()}
+    )
     def get(self, request: Request) -> Response:
         """The signed-in user's preferences (opened with the defaults the first time)."""
         preferences = services.get_preferences(request.user)
         return Response(PreferencesSerializer(preferences_data(preferences, request.user)).data)
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Change your preferences",
+        request=PreferencesSerializer,
+        responses={200: PreferencesSerializer, **error_responses(body=True)},
+    )
     def patch(self, request: Request) -> Response:
         """Change some fields; one invalid field is a 400 naming it, and nothing changes."""
         serializer = PreferencesSerializer(data=request.data, partial=True)
@@ -47,6 +60,11 @@ class SystemPromptView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Your composed system prompt",
+        responses={200: SystemPromptSerializer, **error_responses()},
+    )
     def get(self, request: Request) -> Response:
         """Exactly what the chat sends first for this user, from their saved preferences."""
         data = {

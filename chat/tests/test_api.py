@@ -261,3 +261,42 @@ def test_starting_with_a_message_touches_only_the_callers_own(api, alice, charli
     assert Conversation.objects.get(pk=response.json()["conversation"]).user == charlie
     assert not mine.messages.exists()
     assert APIClient().post("/api/v1/conversations/", {"content": "Hi"}, format="json").status_code == 401
+
+
+# Found by schemathesis (tests/test_schemathesis.py): DRF's ?format=sse picked the event renderer,
+# which then wrapped JSON answers in a 200/201 "error" event.
+
+
+def test_format_sse_streams_a_message_like_accept_does(api, alice, fake_model):
+    model = fake_model("ok")
+    conversation = services.start_conversation(user=alice, model_id=model.pk)
+    response = api.post(
+        f"/api/v1/conversations/{conversation.pk}/messages/?format=sse", {"content": "Hi"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/event-stream")
+    events = sse_events(read_stream(response))
+    assert [events[0][0], events[-1][0]] == ["start", "done"]
+    assert events[-1][1]["content"] == "Hello from the fake provider."
+
+
+def test_the_conversation_list_is_json_only(api, alice, local_model):
+    services.start_conversation(user=alice)
+    asked_for_events = api.get("/api/v1/conversations/", HTTP_ACCEPT="text/event-stream")
+    assert asked_for_events.status_code == 406
+    assert asked_for_events.json()["error"] == "not_acceptable"
+    by_format = api.get("/api/v1/conversations/?format=sse")
+    assert by_format.status_code == 404
+    assert by_format.json()["error"] == "not_found"
+    assert api.get("/api/v1/conversations/", HTTP_ACCEPT="application/json").json()["count"] == 1
+
+
+@pytest.mark.parametrize("how", [{"HTTP_ACCEPT": "text/event-stream"}, {"path": "?format=sse"}])
+def test_a_new_empty_conversation_is_json_even_when_events_are_asked_for(api, alice, local_model, how):
+    how = dict(how)
+    response = api.post(
+        f"/api/v1/conversations/{how.pop('path', '')}", {"title": "Plans"}, format="json", **how
+    )
+    assert response.status_code == 201
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["id"] == str(Conversation.objects.get(user=alice, title="Plans").pk)
