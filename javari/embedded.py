@@ -478,6 +478,23 @@ def serve_llm(host: str, port: int | None = None) -> None:
 # --- Runner ---------------------------------------------------------------------------------------
 
 
+SWITCH = "JAVARI_EMBEDDED"
+
+
+def switch_on(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the embedded switch on unless it says otherwise (the runners are local tools).
+
+    The settings read the same variable: on, they start what is missing and generate local keys;
+    off (their default, and production's), a missing variable stops start-up instead.
+    """
+    env.setdefault(SWITCH, "true")
+    return env
+
+
+def _switched_on(env: dict[str, str]) -> bool:
+    return env.get(SWITCH, "").strip().lower() in {"true", "on", "yes", "1"}
+
+
 def start_missing(env: dict[str, str], started: list[str] | None = None) -> list[str]:
     """Fill ``DATABASE_URL``/``REDIS_URL`` in ``env`` from embedded services; name those started.
 
@@ -490,6 +507,10 @@ def start_missing(env: dict[str, str], started: list[str] | None = None) -> list
     The model server stops itself when its start fails.
     """
     started = [] if started is None else started
+    if not _switched_on(env):
+        # JAVARI_EMBEDDED=false: nothing starts behind the operator's back; the settings name
+        # whatever is missing when the command starts.
+        return started
     if not env.get("DATABASE_URL"):
         if not postgres_running():
             started.append("postgres")
@@ -710,7 +731,7 @@ def _exec(command: list[str]) -> int:
     code (128+N if signal N ended it).
     """
     stop_signals = StopSignals()
-    env = dict(os.environ)
+    env = switch_on(dict(os.environ))
     started: list[str] = []
     code = 1
     try:
@@ -752,6 +773,7 @@ def main(argv: list[str]) -> int:
     if argv == ["start"]:
         # PostgreSQL and Redis always (printing their URLs); the model server unless LLM_BASE_URL is set.
         env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+        env[SWITCH] = "true"  # asked for by name: the switch can't say no
         start_missing(env)
         for key in ("DATABASE_URL", "REDIS_URL"):
             print(f"{key}={env[key]}")
