@@ -157,7 +157,7 @@ def prepare_reply(
     conversation_id = conversation.pk if isinstance(conversation, Conversation) else conversation
     system_prompt = compose_system_prompt(user=user)
     try:
-        with transaction.atomic(durable=not connection.in_atomic_block):
+        with transaction.atomic(durable=True):
             if conversation_id is None:
                 if regenerate:
                     raise NothingToRegenerate()
@@ -265,7 +265,7 @@ def finish_reply(
     )
     now = timezone.now()
     try:
-        with transaction.atomic(durable=not connection.in_atomic_block):
+        with transaction.atomic(durable=True):
             reservation = Reservation.objects.filter(idempotency_key=f"chat:{prepared.reply_id}").first()
             if reservation is not None:
                 charge = credits.settle(reservation=reservation, amount=charge).charged or 0
@@ -335,7 +335,7 @@ def fail_abandoned_replies(*, now: Any = None) -> int:
     cutoff = (now or timezone.now()) - ABANDONED_AFTER
     count = 0
     for message in Message.objects.filter(status=MessageStatus.STREAMING, created_at__lt=cutoff).iterator():
-        with transaction.atomic():
+        with transaction.atomic(durable=True):  # one reply at a time: a failure keeps the others
             _abandon(message)
         count += 1
     return count

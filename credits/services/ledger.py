@@ -244,7 +244,10 @@ def get_account(user: User) -> CreditAccount:
 
 
 def open_account(*, user: User) -> CreditAccount:
-    """Open a credit account on the Free plan and grant its first allowance (idempotent)."""
+    """Open a credit account on the Free plan and grant its first allowance (idempotent).
+
+    A building block: it nests in its caller's transaction (``get_account`` and every write).
+    """
     free = Plan.objects.get(tier=Tier.FREE)
     renews_at = _next_month(timezone.now())
     with transaction.atomic():
@@ -539,7 +542,10 @@ def reserve(
     tokens: int = 0,
     session_id: UUID | None = None,
 ) -> Reservation:
-    """Hold an estimate before an action whose cost is known only at its end (a chat reply)."""
+    """Hold an estimate before an action whose cost is known only at its end (a chat reply).
+
+    A building block: it nests in its caller's transaction (chat's ``prepare_reply``).
+    """
     entry = debit(
         user=user,
         action_type=action_type,
@@ -571,6 +577,8 @@ def settle(*, reservation: Reservation, amount: int | None = None, tokens: int |
 
     The monthly cap counts what is finally charged: a release lowers this month's spending, a
     shortfall raises it (without being refused: the action already happened).
+
+    A building block: it nests in its caller's transaction (chat's ``finish_reply``).
     """
     if amount is None:
         amount = cost_of(action_type=reservation.action_type, tokens=tokens or 0)
