@@ -14,14 +14,15 @@ from django.db import transaction
 from accounts import services as accounts_services
 from accounts.models import User
 from chat import services as chat_services
+from chat.models import ChatModel, Conversation
 from credits.models import RefusalReason
 from credits.services.webhook_refusals import record_refused_webhook
 
 ACTIONS: dict[str, Callable[[User], object]] = {
     "accounts.create_api_key": lambda user: accounts_services.create_api_key(user=user, name="ci"),
     "accounts.delete_account": lambda user: accounts_services.delete_account(user=user),
-    "chat.prepare_reply": lambda user: chat_services.prepare_reply(
-        user=user, conversation=None, content="Hi"
+    "chat.delete_conversation": lambda user: chat_services.delete_conversation(
+        conversation=Conversation.objects.create(user=user, model=ChatModel.objects.create(name="Any"))
     ),
     "credits.record_refused_webhook": lambda user: record_refused_webhook(
         body=b"{}", remote_ip=None, reason=RefusalReason.NOT_AN_EVENT
