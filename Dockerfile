@@ -51,23 +51,21 @@ COPY . .
 # Explicit, so the build and every container agree on it.
 ENV JAVARI_VAR_DIR=/app/var
 
-# Translations and static files (into var/static) are part of the image. Importing the settings
-# starts the embedded PostgreSQL and Redis when DATABASE_URL / REDIS_URL are unset, and writes keys
-# when SECRET_KEY / FIELD_ENCRYPTION_KEY are unset: placeholders set for this step only prevent all
-# of that (no key is baked into the image); neither command connects to them or encrypts anything.
-# var/media (uploads), var/state and var/models (the embedded LLM's model file) are volumes in
+# Production settings: nothing embedded. A missing DATABASE_URL, REDIS_URL, SECRET_KEY or
+# FIELD_ENCRYPTION_KEY (or its _FILE) stops every container at start-up, naming the variable;
+# no key is generated and no database or Redis is started behind the operator's back.
+ENV JAVARI_EMBEDDED=false
+
+# Translations and static files (into var/static) are part of the image. javari.settings_build
+# needs no database, Redis or key (its database backend raises on any query), so the build sets no
+# placeholder and bakes no key into the image. --skip-checks: system checks read the database
+# (dj-stripe's does); they run when the containers start, against the real one.
+# var/media (uploads) and var/models (the embedded LLM's model file) are volumes in
 # docker-compose.yml; a new volume takes its directory's owner from the image, hence the chown.
-# With SECRET_KEY or FIELD_ENCRYPTION_KEY unset at runtime the settings generate one into
-# var/secret_key or var/field_encryption_key: the symlinks put both in var/state, so the web, worker
-# and beat containers share them.
-RUN DATABASE_URL=postgres://x@localhost/x \
-    REDIS_URL=redis://localhost:6379/0 \
-    SECRET_KEY=build-time-placeholder-never-used-at-runtime \
-    FIELD_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
-    sh -c 'python manage.py compile_translations && python manage.py collectstatic --noinput --verbosity 0' \
- && mkdir -p var/media var/state var/models \
- && ln -s state/secret_key var/secret_key \
- && ln -s state/field_encryption_key var/field_encryption_key \
+RUN DJANGO_SETTINGS_MODULE=javari.settings_build \
+    sh -c 'python manage.py compile_translations --skip-checks \
+           && python manage.py collectstatic --noinput --verbosity 0 --skip-checks' \
+ && mkdir -p var/media var/models \
  && chown -R javari:javari var
 
 USER javari

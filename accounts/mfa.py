@@ -21,7 +21,8 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from cryptography.fernet import InvalidToken
 from django.core.cache import cache
-from encrypted_model_fields.fields import get_crypter
+
+from javari.fields import get_crypter
 
 # Marks what we stored encrypted, so the data migration can tell old plaintext rows from ours and
 # can run twice, and so a plaintext value is never mistaken for a readable secret.

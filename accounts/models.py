@@ -143,3 +143,29 @@ class ApiKey(models.Model):
 
     def get_status_display(self) -> str:
         return str(self.Status(self.status).label)
+
+
+class OutgoingEmail(models.Model):
+    """An account email (verification, password reset) rendered during the request, sent after commit.
+
+    The request renders it (its language, links and host are the request's) and stores it in its own
+    transaction; ``accounts.tasks.send_account_email`` sends it from the worker and deletes it, so a
+    slow or failing mail server never holds up or breaks a sign-up, and a rolled-back request sends
+    nothing. The row holds a live link (a reset key) only until it is sent.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    from_email = models.CharField(max_length=320)
+    to = models.JSONField()  # a list of addresses
+    subject = models.TextField()
+    body = models.TextField()
+    html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+
+    def __str__(self) -> str:
+        return self.subject

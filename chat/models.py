@@ -7,8 +7,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from encrypted_model_fields.fields import EncryptedCharField
 
+from javari.fields import EncryptedCharField
 from javari.text import truncate_graphemes
 
 

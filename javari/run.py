@@ -199,6 +199,7 @@ def main() -> int:
     embedded.load_dotenv()
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    embedded.switch_on(env)  # a local run: embedded services and generated keys for what is unset
     env.setdefault("SITE_URL", f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}")
     processes: dict[str, subprocess.Popen] = {}
     started: list[str] = []

@@ -2,7 +2,15 @@
 
 Read once here, typed, failing loudly with ``ImproperlyConfigured``; code reads ``settings.X``.
 A variable ``NAME_FILE`` holding a path is read in place of ``NAME`` (Docker/Kubernetes secrets).
-With ``DATABASE_URL`` or ``REDIS_URL`` unset, the embedded defaults of ``javari.embedded`` serve.
+
+``JAVARI_EMBEDDED`` is the one switch for a machine that has only Python: when true, an unset
+``DATABASE_URL`` or ``REDIS_URL`` starts the embedded service of ``javari.embedded`` and an unset
+``SECRET_KEY`` or ``FIELD_ENCRYPTION_KEY`` is generated once into var/. It defaults to false, so a
+deployment that forgets one of the four stops at start-up naming it; ``make run``, ``make test`` and
+``python -m javari.embedded exec`` turn it on, and so do the test settings.
+
+``javari.settings_build`` (the image build's offline steps) imports these settings with no
+database, Redis or keys at all: see ``_BUILD`` below.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -39,6 +48,22 @@ def _secret(name: str, default: str | None = None) -> str | None:
     return env.str(name, default=default)
 
 
+# True for `make run`, `make test` and the test settings; false (the default) in production.
+EMBEDDED = env.bool("JAVARI_EMBEDDED", default=False)
+# The image build's collectstatic and compile_translations (javari.settings_build, which imports this
+# module): they touch no database, Redis or encrypted value, so nothing is required or started.
+_BUILD = "javari.settings_build" in sys.modules
+
+
+def _required(name: str, *, secret: bool = False) -> str:
+    """Stop start-up naming the unset variable: the embedded switch is off, nothing stands in."""
+    how = f"{name} or {name}_FILE" if secret else name
+    raise ImproperlyConfigured(
+        f"{name} is not set. Set {how}, or JAVARI_EMBEDDED=true for a local install "
+        "that starts and generates what is missing."
+    )
+
+
 def _local_secret_key() -> str:
     """A key kept under var/ so a local install keeps its sessions across restarts."""
     path = embedded.var_dir() / "secret_key"
@@ -59,10 +84,19 @@ def _local_fernet_key() -> str:
     return path.read_text().strip()
 
 
+def _build_fernet_key() -> str:
+    """A key for the image build alone: random, kept nowhere, never encrypting anything."""
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
 # --- Core -----------------------------------------------------------------------------------------
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = _secret("SECRET_KEY") or _local_secret_key()
+SECRET_KEY = _secret("SECRET_KEY") or (
+    _local_secret_key() if EMBEDDED else "" if _BUILD else _required("SECRET_KEY", secret=True)
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
@@ -163,8 +197,13 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------
 
-DATABASE_URL = env.str("DATABASE_URL", default="") or embedded.ensure_postgres().url
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+DATABASE_URL = env.str("DATABASE_URL", default="") or (
+    embedded.ensure_postgres().url if EMBEDDED else "" if _BUILD else _required("DATABASE_URL")
+)
+# The build's dummy backend raises on any query: the offline steps provably use no database.
+DATABASES = {
+    "default": env.db_url_config(DATABASE_URL) if DATABASE_URL else {"ENGINE": "django.db.backends.dummy"}
+}
 # 0 under ASGI, as Django's docs advise: persistent connections are per-thread, and async views
 # run their ORM calls on short-lived threads, which would leak idle connections.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
@@ -194,7 +233,9 @@ SILENCED_SYSTEM_CHECKS = [
 
 # --- Redis: cache, Celery broker and results ------------------------------------------------------
 
-REDIS_URL = env.str("REDIS_URL", default="") or embedded.ensure_redis().url
+REDIS_URL = env.str("REDIS_URL", default="") or (
+    embedded.ensure_redis().url if EMBEDDED else "" if _BUILD else _required("REDIS_URL")
+)
 
 
 def _kombu_url(url: str) -> str:
@@ -219,6 +260,8 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="javari"),
     }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}  # the build only
 }
 
 CELERY_BROKER_URL = _kombu_url(REDIS_URL)
@@ -393,9 +436,27 @@ LLM_PROBE_TIMEOUT = env.float("LLM_PROBE_TIMEOUT", default=3.0)
 # The longest message a person may send, in characters.
 CHAT_MESSAGE_MAX_CHARS = env.int("CHAT_MESSAGE_MAX_CHARS", default=16_000)
 
-# Keys stored in the database (chat model API keys, integration credentials) are encrypted with
-# this Fernet key. Default: one generated once and kept in var/field_encryption_key.
-FIELD_ENCRYPTION_KEY = _secret("FIELD_ENCRYPTION_KEY") or _local_fernet_key()
+# Keys stored in the database (chat model API keys, integration credentials, two-factor secrets) are
+# encrypted with these Fernet keys (javari.fields): a comma-separated list, the first encrypting and
+# every one decrypting, so a key is rotated by putting the new one first. With the embedded switch
+# on, one is generated once and kept in var/field_encryption_key.
+FIELD_ENCRYPTION_KEY = [
+    key.strip()
+    for key in (
+        _secret("FIELD_ENCRYPTION_KEY")
+        or (
+            _local_fernet_key()
+            if EMBEDDED
+            # The build encrypts nothing; encrypted_model_fields needs some key when imported.
+            else _build_fernet_key()
+            if _BUILD
+            else _required("FIELD_ENCRYPTION_KEY", secret=True)
+        )
+    ).split(",")
+    if key.strip()
+]
+if not FIELD_ENCRYPTION_KEY:  # "," or spaces: as good as unset
+    _required("FIELD_ENCRYPTION_KEY", secret=True)
 
 # --- API ------------------------------------------------------------------------------------------
 

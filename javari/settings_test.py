@@ -3,12 +3,18 @@
 - Redis database 15 (``TEST_REDIS_DB``) for the cache, broker and results, so flushing it between tests never
   touches the data of a ``make run`` sharing the same Redis.
 - Plain static storage served through the finders: tests don't run ``collectstatic``.
+- The embedded switch on (``JAVARI_EMBEDDED``): a test run never needs production's variables.
 - A fast password hasher: PBKDF2's cost is the point in production, not in 300 tests.
 """
 
 from __future__ import annotations
 
+import os
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Tests run on the embedded services unless DATABASE_URL/REDIS_URL name others; the subprocesses
+# tests start inherit the switch (a test of the switch itself sets it explicitly).
+os.environ.setdefault("JAVARI_EMBEDDED", "true")
 
 from javari.settings import *
 from javari.settings import REDIS_URL, _kombu_url, env

@@ -85,7 +85,10 @@ PREFERENCE_FIELDS = frozenset(
 
 
 def get_preferences(user: User) -> UserPreferences:
-    """The user's preferences, opened with the defaults the first time they're needed."""
+    """The user's preferences, opened with the defaults the first time they're needed.
+
+    A building block: its savepoint nests in any caller's transaction.
+    """
     preferences = UserPreferences.objects.select_related("preset").filter(user=user).first()
     if preferences is not None:
         return preferences

@@ -39,8 +39,21 @@ def signed_in_with_totp(user: User) -> Client:
     return client
 
 
+def deliver_queued_emails() -> int:
+    """Send every queued account email as the worker does, in this process; returns how many.
+
+    Account emails go out from the worker after commit, and a test's transaction never commits
+    (accounts/tests/test_emails.py proves the queueing and a real worker).
+    """
+    from accounts.models import OutgoingEmail
+    from accounts.tasks import send_account_email
+
+    return sum(send_account_email(str(pk)) for pk in OutgoingEmail.objects.values_list("pk", flat=True))
+
+
 def link_in_last_email(path_fragment: str) -> str:
     """The first link in the newest sent message whose path contains ``path_fragment``."""
+    deliver_queued_emails()
     body = mail.outbox[-1].body
     match = re.search(rf"https?://[^/\s]+(\S*{re.escape(path_fragment)}\S*)", body)
     assert match, f"no link with {path_fragment!r} in: {body}"

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from accounts.models import User
+from accounts.models import OutgoingEmail, User
 from accounts.tests.helpers import link_in_last_email, sign_in
 from conftest import PASSWORD
 
@@ -76,4 +76,5 @@ def test_a_reset_for_an_unknown_address_is_a_form_error_and_sends_nothing(client
     response = client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
     assert response.status_code == 200
     assert "The email address is not assigned to any user account." in response.text
+    assert OutgoingEmail.objects.count() == 0
     assert mail.outbox == []

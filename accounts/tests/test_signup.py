@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import User
-from accounts.tests.helpers import link_in_last_email
+from accounts.tests.helpers import deliver_queued_emails, link_in_last_email
 from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,8 @@ def test_signing_up_creates_an_unverified_user_and_sends_a_verification_email(cl
     user = User.objects.get(email="nadia@example.com")
     assert user.display_name == "Nadia"
     assert not EmailAddress.objects.get(user=user).verified
+    assert mail.outbox == []  # the worker sends it after commit, not the request
+    assert deliver_queued_emails() == 1
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["nadia@example.com"]
     assert mail.outbox[0].subject.startswith("[Javari AI]")
@@ -96,6 +98,7 @@ def test_a_weak_password_is_refused_with_a_reason(client: Client, password: str,
     assert response.status_code == 200
     assert message in response.text
     assert not User.objects.exists()
+    assert deliver_queued_emails() == 0
     assert mail.outbox == []
 
 

@@ -164,7 +164,7 @@ def prepare_reply(
     conversation_id = conversation.pk if isinstance(conversation, Conversation) else conversation
     system_prompt = compose_system_prompt(user=user)
     try:
-        with transaction.atomic(durable=not connection.in_atomic_block):
+        with transaction.atomic(durable=True):
             if conversation_id is None:
                 if regenerate:
                     raise NothingToRegenerate()
@@ -280,7 +280,7 @@ def finish_reply(
     )
     now = timezone.now()
     try:
-        with transaction.atomic(durable=not connection.in_atomic_block):
+        with transaction.atomic(durable=True):
             settled = credits.settle(idempotency_key=_hold_key(prepared.reply_id), amount=charge)
             # None: a free model, nothing was reserved, nothing is charged.
             charge = (settled.charged or 0) if settled is not None else 0
@@ -346,7 +346,7 @@ def fail_abandoned_replies(*, now: Any = None) -> int:
     cutoff = (now or timezone.now()) - ABANDONED_AFTER
     count = 0
     for message in Message.objects.filter(status=MessageStatus.STREAMING, created_at__lt=cutoff).iterator():
-        with transaction.atomic():
+        with transaction.atomic(durable=True):  # one reply at a time: a failure keeps the others
             _abandon(message)
         count += 1
     return count

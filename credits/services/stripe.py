@@ -108,7 +108,7 @@ def ensure_webhook_endpoint() -> WebhookEndpoint:
         raise PaymentsNotConfigured(
             _("Set STRIPE_WEBHOOK_SECRET to the signing secret (whsec_...) of your Stripe webhook endpoint.")
         )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         endpoint = WebhookEndpoint.objects.select_for_update().filter(id=WEBHOOK_ENDPOINT_ID).first()
         if endpoint is None:
             endpoint = WebhookEndpoint(id=WEBHOOK_ENDPOINT_ID, djstripe_uuid=uuid.uuid4())

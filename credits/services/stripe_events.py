@@ -51,7 +51,10 @@ def process_webhook_trigger(trigger: WebhookEventTrigger, api_key: str | None = 
 
 
 def handle_event(event: dict[str, Any]) -> str:
-    """Apply one Stripe event (a dict as Stripe sends it); returns what was done, for the log."""
+    """Apply one Stripe event (a dict as Stripe sends it); returns what was done, for the log.
+
+    A building block: it nests in the webhook view's transaction (``process_webhook_trigger``).
+    """
     handler = _HANDLERS.get(event.get("type", ""))
     if handler is None:
         return f"{event.get('type')!r}: not an event Javari acts on"

@@ -22,7 +22,7 @@ def record_refused_webhook(*, body: bytes, remote_ip: str | None, reason: str) -
         body_sha256=hashlib.sha256(body).hexdigest(),
     )
     refusal.full_clean()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         refusal.save()
         prune_refused_webhooks()
     return refusal

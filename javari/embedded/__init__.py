@@ -56,7 +56,7 @@ from javari.embedded.process import (
     stop_process_groups,
 )
 from javari.embedded.redis_server import ensure_redis, redis_running, redis_url, stop_redis
-from javari.embedded.runner import ALL, start_missing, start_missing_apart, stop
+from javari.embedded.runner import ALL, SWITCH, start_missing, start_missing_apart, stop, switch_on
 
 __all__ = [
     "ALL",
@@ -69,6 +69,7 @@ __all__ = [
     "LLM_START_TIMEOUT",
     "STOP_GRACE_SECONDS",
     "STOP_SIGNALS",
+    "SWITCH",
     "Started",
     "StopSignals",
     "ensure_llm",
@@ -93,5 +94,6 @@ __all__ = [
     "stop_postgres",
     "stop_process_groups",
     "stop_redis",
+    "switch_on",
     "var_dir",
 ]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from javari.embedded.common import load_dotenv, var_dir
 from javari.embedded.llm import llm_url, serve_llm
-from javari.embedded.runner import ALL, _exec, _start_missing_command, start_missing, stop
+from javari.embedded.runner import ALL, SWITCH, _exec, _start_missing_command, start_missing, stop
 
 
 def parser() -> argparse.ArgumentParser:
@@ -52,6 +52,7 @@ def main(argv: list[str]) -> int:
     if arguments.command == "start":
         # PostgreSQL and Redis always (printing their URLs); the model server unless LLM_BASE_URL is set.
         env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+        env[SWITCH] = "true"  # asked for by name: the switch can't say no
         start_missing(env)
         for key in ("DATABASE_URL", "REDIS_URL"):
             print(f"{key}={env[key]}")

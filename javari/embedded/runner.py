@@ -15,6 +15,22 @@ from javari.embedded.postgres import ensure_postgres, postgres_running, stop_pos
 from javari.embedded.process import STOP_GRACE_SECONDS, StopSignals, exit_status, stop_process_groups
 from javari.embedded.redis_server import ensure_redis, redis_running, stop_redis
 
+SWITCH = "JAVARI_EMBEDDED"
+
+
+def switch_on(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the embedded switch on unless it says otherwise (the runners are local tools).
+
+    The settings read the same variable: on, they start what is missing and generate local keys;
+    off (their default, and production's), a missing variable stops start-up instead.
+    """
+    env.setdefault(SWITCH, "true")
+    return env
+
+
+def _switched_on(env: dict[str, str]) -> bool:
+    return env.get(SWITCH, "").strip().lower() in {"true", "on", "yes", "1"}
+
 
 def start_missing(env: dict[str, str], started: list[str] | None = None) -> list[str]:
     """Fill ``DATABASE_URL``/``REDIS_URL`` in ``env`` from embedded services; name those started.
@@ -28,6 +44,10 @@ def start_missing(env: dict[str, str], started: list[str] | None = None) -> list
     The model server stops itself when its start fails.
     """
     started = [] if started is None else started
+    if not _switched_on(env):
+        # JAVARI_EMBEDDED=false: nothing starts behind the operator's back; the settings name
+        # whatever is missing when the command starts.
+        return started
     if not env.get("DATABASE_URL"):
         if not postgres_running():
             started.append("postgres")
@@ -126,7 +146,7 @@ def _exec(command: list[str]) -> int:
     code (128+N if signal N ended it).
     """
     stop_signals = StopSignals()
-    env = dict(os.environ)
+    env = switch_on(dict(os.environ))
     started: list[str] = []
     code = 1
     try:

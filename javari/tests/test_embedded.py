@@ -300,3 +300,16 @@ def test_exec_passes_a_storm_of_signals_on_to_the_command_once_and_stops_everyth
     assert _gone(postgres_pid)
     assert _gone(redis_pid)
     assert leftovers(var_dir) == []
+
+
+def test_with_the_switch_off_the_runners_start_nothing() -> None:
+    # JAVARI_EMBEDDED=false: no database, Redis or model server behind the operator's back; the
+    # settings then name whatever is missing.
+    env = {"JAVARI_EMBEDDED": "false"}
+    assert embedded.start_missing(env) == []
+    assert env == {"JAVARI_EMBEDDED": "false"}
+
+
+def test_the_runners_turn_the_switch_on_unless_told_otherwise() -> None:
+    assert embedded.switch_on({}) == {"JAVARI_EMBEDDED": "true"}
+    assert embedded.switch_on({"JAVARI_EMBEDDED": "false"}) == {"JAVARI_EMBEDDED": "false"}

@@ -141,7 +141,12 @@ def test_ensure_reuses_a_server_that_already_answers(fresh: Fresh) -> None:
 
 def test_start_missing_reuses_it_and_leaves_llm_base_url_unset(fresh: Fresh) -> None:
     # The settings derive the URL from LLM_EMBEDDED_PORT; a URL set would read as an external server.
-    env = {"DATABASE_URL": "postgres://x", "REDIS_URL": "redis://x", "LLM_EMBEDDED_PORT": str(fresh.port)}
+    env = {
+        "JAVARI_EMBEDDED": "true",
+        "DATABASE_URL": "postgres://x",
+        "REDIS_URL": "redis://x",
+        "LLM_EMBEDDED_PORT": str(fresh.port),
+    }
     assert embedded.start_missing(env) == []
     assert "LLM_BASE_URL" not in env
 

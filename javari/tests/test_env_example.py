@@ -69,9 +69,14 @@ def variables_in_env_example() -> set[str]:
 
 def test_the_reader_finds_the_variables_it_should() -> None:
     # Guards the parser itself: a pattern it stopped recognising would make both tests below vacuous.
-    assert {"DEBUG", "SECRET_KEY_FILE", "TEST_REDIS_DB", "JAVARI_VAR_DIR", "CELERY_CONCURRENCY"} <= (
-        variables_the_code_reads()
-    )
+    assert {
+        "DEBUG",
+        "SECRET_KEY_FILE",
+        "TEST_REDIS_DB",
+        "JAVARI_VAR_DIR",
+        "JAVARI_EMBEDDED",
+        "CELERY_CONCURRENCY",
+    } <= (variables_the_code_reads())
     assert "PYTHONUNBUFFERED" not in variables_the_code_reads()
 
 

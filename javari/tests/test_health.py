@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -24,21 +25,44 @@ def test_readyz_names_each_dependency_when_all_answer(client: Client) -> None:
     body = response.json()
     assert body["status"] == "ready"
     assert body["failing"] == []
-    assert set(body["checks"]) == {"database", "pgvector", "broker", "llm"}
-    assert all(check["ok"] for check in body["checks"].values())
+    assert body["checks"] == {"database": {"ok": True}, "pgvector": {"ok": True}, "broker": {"ok": True}}
+
+
+@pytest.mark.django_db
+def test_readyz_deep_adds_the_model_endpoint(client: Client) -> None:
+    response = client.get("/readyz?deep=1")
+    assert response.status_code == 200
+    assert set(response.json()["checks"]) == {"database", "pgvector", "broker", "llm"}
+
+
+@pytest.mark.django_db
+def test_readyz_stays_ready_when_the_model_endpoint_is_down(client: Client, settings) -> None:
+    # A provider's outage must not take billing, settings and the admin out of the load balancer.
+    settings.LLM_BASE_URL = f"http://127.0.0.1:{_closed_port()}/v1"
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert "llm" not in response.json()["checks"]
 
 
 @pytest.mark.django_db
 def test_readyz_is_503_naming_the_broker_when_redis_is_unreachable(
-    client: Client, settings, tmp_path
+    client: Client, settings, tmp_path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings.REDIS_URL = f"unix://{tmp_path}/no-redis-here.sock"
-    response = client.get("/readyz")
+    with caplog.at_level(logging.WARNING, logger="javari.views"):
+        response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()
-    assert body["failing"] == ["broker"]
-    assert body["checks"]["database"] == {"ok": True}
-    assert "Error" in body["checks"]["broker"]["error"]
+    assert body == {
+        "status": "unavailable",
+        "checks": {"database": {"ok": True}, "pgvector": {"ok": True}, "broker": {"ok": False}},
+        "failing": ["broker"],
+    }
+    # The public answer names no path, host or exception; the log keeps why, for the operator.
+    assert str(tmp_path) not in response.content.decode()
+    assert "Error" not in response.content.decode()
+    assert "readiness check broker failed" in caplog.text
+    assert str(tmp_path) in caplog.text
 
 
 @pytest.mark.django_db
@@ -49,6 +73,7 @@ def test_readyz_is_503_naming_pgvector_when_the_extension_is_missing(client: Cli
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["pgvector"]
+    assert response.json()["checks"]["pgvector"] == {"ok": False}
 
 
 def _closed_port() -> int:
@@ -58,13 +83,18 @@ def _closed_port() -> int:
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_naming_the_llm_when_its_endpoint_is_unreachable(client: Client, settings) -> None:
+def test_readyz_deep_is_503_naming_the_llm_when_its_endpoint_is_unreachable(
+    client: Client, settings, caplog: pytest.LogCaptureFixture
+) -> None:
     settings.LLM_BASE_URL = f"http://127.0.0.1:{_closed_port()}/v1"
-    response = client.get("/readyz")
+    with caplog.at_level(logging.WARNING, logger="javari.views"):
+        response = client.get("/readyz?deep=1")
     assert response.status_code == 503
     body = response.json()
     assert body["failing"] == ["llm"]
-    assert body["checks"]["llm"]["error"].startswith("ConnectError")
+    assert body["checks"]["llm"] == {"ok": False}
+    assert "ConnectError" not in response.content.decode()
+    assert "ConnectError" in caplog.text
 
 
 class _Refusing(BaseHTTPRequestHandler):
@@ -94,16 +124,17 @@ def refusing_endpoint() -> Iterator[str]:
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_naming_the_status_when_the_llm_endpoint_refuses(
+def test_readyz_deep_is_503_naming_the_llm_when_its_endpoint_refuses(
     client: Client, settings, refusing_endpoint: str
 ) -> None:
     settings.LLM_BASE_URL = refusing_endpoint
     settings.LLM_API_KEY = "sk-wrong"
-    response = client.get("/readyz")
+    response = client.get("/readyz?deep=1")
     assert response.status_code == 503
     body = response.json()
     assert body["failing"] == ["llm"]
-    assert body["checks"]["llm"]["error"] == "RuntimeError: the LLM endpoint answered 401 Unauthorized"
+    assert body["checks"]["llm"] == {"ok": False}
+    assert "sk-wrong" not in response.content.decode()
     assert _Refusing.authorizations[-1] == "Bearer sk-wrong"
 
 

@@ -127,7 +127,7 @@ def test_run_serves_the_whole_system_and_a_signal_stops_it_all(
     assert "Chat replies come from a small local demo model (Gemma 3 270M)" in output
     assert "Set LLM_BASE_URL, LLM_API_KEY and LLM_MODEL" in output
 
-    status, body = _get(f"{run.url}/readyz")
+    status, body = _get(f"{run.url}/readyz?deep=1")
     assert status == 200, body
     assert json.loads(body)["failing"] == []
     assert json.loads(body)["checks"]["llm"] == {"ok": True}  # its own model server, on its own port

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 PRODUCTION = {
@@ -68,3 +69,82 @@ def test_a_malformed_number_stops_start_up() -> None:
     result = _manage("check", CONN_MAX_AGE="sixty")
     assert result.returncode != 0
     assert "CONN_MAX_AGE" in result.stderr
+
+
+# --- The embedded switch off: production's four variables are required ------------------------
+
+REQUIRED = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEY")
+
+
+def _setup_with_switch_off(var_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``django.setup()`` in a clean environment: only what is given, the switch off, no .env read."""
+    from cryptography.fernet import Fernet
+
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "javari.settings",
+        "JAVARI_EMBEDDED": "false",
+        "JAVARI_VAR_DIR": str(var_dir),
+        "DATABASE_URL": settings.DATABASE_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        **env,
+    }
+    environment = {name: value for name, value in environment.items() if value != ""}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("missing", REQUIRED)
+def test_with_the_switch_off_a_missing_variable_stops_start_up_naming_it(
+    tmp_path: Path, missing: str
+) -> None:
+    result = _setup_with_switch_off(tmp_path, **{missing: ""})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {missing} is not set" in result.stderr
+    # Nothing generated or started behind the operator's back.
+    assert not (tmp_path / "secret_key").exists()
+    assert not (tmp_path / "field_encryption_key").exists()
+    assert not (tmp_path / "pgdata").exists()
+    assert not (tmp_path / "redis").exists()
+
+
+def test_with_the_switch_off_and_every_variable_set_start_up_succeeds(tmp_path: Path) -> None:
+    result = _setup_with_switch_off(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "started"
+    assert sorted(path.name for path in tmp_path.iterdir()) == []
+
+
+def test_a_blank_key_list_counts_as_missing(tmp_path: Path) -> None:
+    result = _setup_with_switch_off(tmp_path, FIELD_ENCRYPTION_KEY=" , ")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: FIELD_ENCRYPTION_KEY is not set" in result.stderr
+
+
+def test_static_files_are_collected_with_no_database_redis_or_key(tmp_path: Path) -> None:
+    # The Dockerfile's build step, with nothing set: no placeholder is needed, nothing is generated.
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "javari.settings_build",
+        "JAVARI_EMBEDDED": "false",
+        "JAVARI_VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0", "--skip-checks"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "static" / "staticfiles.json").is_file()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["static"]

@@ -13,6 +13,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from accounts.tests.helpers import deliver_queued_emails
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +29,7 @@ def _field(label: str) -> re.Pattern[str]:
 
 
 def _confirmation_link() -> str:
+    deliver_queued_emails()  # what the worker does after the sign-up commits
     assert len(mail.outbox) == 1, [m.subject for m in mail.outbox]
     match = CONFIRM_LINK.search(mail.outbox[0].body)
     assert match, mail.outbox[0].body

@@ -25,7 +25,10 @@ def get_account(user: User) -> CreditAccount:
 
 
 def open_account(*, user: User) -> CreditAccount:
-    """Open a credit account on the Free plan and grant its first allowance (idempotent)."""
+    """Open a credit account on the Free plan and grant its first allowance (idempotent).
+
+    A building block: it nests in its caller's transaction (``get_account`` and every write).
+    """
     free = Plan.objects.get(tier=Tier.FREE)
     renews_at = _next_month(timezone.now())
     with transaction.atomic():

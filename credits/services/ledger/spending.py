@@ -109,7 +109,10 @@ def reserve(
     tokens: int = 0,
     session_id: UUID | None = None,
 ) -> Reservation:
-    """Hold an estimate before an action whose cost is known only at its end (a chat reply)."""
+    """Hold an estimate before an action whose cost is known only at its end (a chat reply).
+
+    A building block: it nests in its caller's transaction (chat's ``prepare_reply``).
+    """
     entry = debit(
         user=user,
         action_type=action_type,
@@ -152,6 +155,8 @@ def settle(
 
     The monthly cap counts what is finally charged: a release lowers this month's spending, a
     shortfall raises it (without being refused: the action already happened).
+
+    A building block: it nests in its caller's transaction (chat's ``finish_reply``).
     """
     if (reservation is None) == (idempotency_key is None):
         raise TypeError("settle() takes a reservation or an idempotency_key")
