@@ -47,6 +47,9 @@ SLOW_MODULES = ("tests/test_hostile_input.py", "credits/tests/test_concurrency.p
 SHARED_LLM_FIXTURES = {"local_model"}
 
 
+# tryfirst: pytest-xdist's own hook reads the xdist_group markers (to suffix node ids for
+# --dist loadgroup), so they must be on the items before it runs.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     root = config.rootpath
     for item in items:
