@@ -27,7 +27,7 @@ __all__ = ["PASSWORD", "free_port", "make_user"]  # what test modules import fro
 
 def make_user(email: str, *, display_name: str = "", verified: bool = True, **extra: object) -> User:
     """A user who signs in with PASSWORD, their email address verified unless ``verified=False``."""
-    return UserFactory(email=email, display_name=display_name, verified=verified, **extra)
+    return UserFactory.create(email=email, display_name=display_name, verified=verified, **extra)
 
 
 # --- Markers and xdist groups ---------------------------------------------------------------------

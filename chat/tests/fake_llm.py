@@ -65,7 +65,8 @@ class _Handler(QuietHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
         request = json.loads(self.rfile.read(length) or b"{}")
-        fake: FakeLLM = self.server.fake
+        fake = self.server.fake
+        assert isinstance(fake, FakeLLM)
         fake.record(request)
         model = request.get("model", "ok")
         if model == "rate-limited":

@@ -49,8 +49,7 @@ class LocalHTTPServer:
     @property
     def base_url(self) -> str:
         assert self._server is not None, f"the {type(self).__name__} server isn't running"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> Self:
         self._server = _Server(self.handler_class, self)
