@@ -11,6 +11,7 @@ import importlib
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import uvicorn
@@ -67,6 +68,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("shared-llm"))
 
 
+def _seed_defaults() -> None:
+    from django.apps import apps
+
+    for migration in (
+        "credits.migrations.0002_seed_plans_prices_packs",
+        "chat.migrations.0002_seed_default_model",
+    ):
+        importlib.import_module(migration).seed(apps, None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The test database, with the data migrations' rows even when it is reused (--reuse-db): the last
+    transactional test of the previous run flushed them, and a reused database is not migrated again."""
+    with django_db_blocker.unblock():
+        _seed_defaults()
+
+
 @pytest.fixture(autouse=True)
 def _seeded_defaults(request: pytest.FixtureRequest) -> None:
     """Plans, prices, packs and the default chat model, as the data migrations make them, for every
@@ -80,13 +99,7 @@ def _seeded_defaults(request: pytest.FixtureRequest) -> None:
     if not {"transactional_db", "live_server"} & set(request.fixturenames):
         return
     request.getfixturevalue("transactional_db")
-    from django.apps import apps
-
-    for migration in (
-        "credits.migrations.0002_seed_plans_prices_packs",
-        "chat.migrations.0002_seed_default_model",
-    ):
-        importlib.import_module(migration).seed(apps, None)
+    _seed_defaults()
 
 
 @pytest.fixture(autouse=True)
