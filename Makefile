@@ -15,13 +15,25 @@ EMBEDDED := $(BIN)/python -m javari.embedded
 # (pip keeps built wheels in its cache: after changing these, `pip cache remove llama_cpp_python`.)
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
-.PHONY: run test lint format bench browser-deps stop reset-data clean
+# pytest-xdist: a worker per core (at most TEST_WORKERS), each with its own test database
+# (test_javari_gw0, ...) and Redis database; --dist loadgroup keeps each xdist_group on one worker
+# (see the root conftest.py). `make test PYTEST_XDIST=` runs in one process, as before.
+TEST_WORKERS ?= 4
+PYTEST_XDIST ?= -n auto --maxprocesses $(TEST_WORKERS) --dist loadgroup
+# The quick part: no browser, no embedded servers of their own, no hostile walk or races.
+QUICK_MARKERS := not browser and not embedded and not slow
+
+.PHONY: run test test-quick lint format bench browser-deps stop reset-data clean
 
 run: $(RUN_STAMP)
 	@$(BIN)/python -m javari.run
 
 test: $(DEV_STAMP) browser-deps lint
-	@$(EMBEDDED) exec -- sh -c '$(BIN)/python manage.py compile_translations --verbosity 0 >/dev/null && $(BIN)/pytest $(PYTEST_ARGS)'
+	@$(EMBEDDED) exec -- sh -c '$(BIN)/python manage.py compile_translations --verbosity 0 >/dev/null && $(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)'
+
+# What a developer runs between edits; `make test` (every test) stays the command for CI and merges.
+test-quick: $(DEV_STAMP)
+	@$(EMBEDDED) exec -- sh -c '$(BIN)/python manage.py compile_translations --verbosity 0 >/dev/null && $(BIN)/pytest $(PYTEST_XDIST) -m "$(QUICK_MARKERS)" $(PYTEST_ARGS)'
 
 lint: $(DEV_STAMP)
 	@$(BIN)/ruff check .

@@ -13,14 +13,17 @@ and the model name picks the behaviour, so a test points a ChatModel at it:
 - ``stall``: one chunk, then nothing until the client gives up
 
 The real streaming path is tested against the real llama.cpp server; this covers what it can't do.
+It is a ``tests.support.http.LocalHTTPServer``: a free port, ``requests`` (the decoded JSON bodies),
+``wait_for_requests()``. The paced and stalled streams wait on the server's ``stopping`` event, so a
+test that ends mid-stream never waits for the stream to run its course.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.support.http import LocalHTTPServer, QuietHandler
 
 OK_CHUNKS = ["Hello", " from", " the fake", " provider", "."]
 CODE_CHUNKS = [
@@ -50,12 +53,8 @@ def _chunk(content: str | None = None, *, finish: str | None = None) -> bytes:
     return f"data: {json.dumps(body)}\n\n".encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     protocol_version = "HTTP/1.1"
-    server: FakeLLM
-
-    def log_message(self, *args: object) -> None:  # keep test output quiet
-        pass
 
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/v1/models":
@@ -66,7 +65,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
         request = json.loads(self.rfile.read(length) or b"{}")
-        self.server.requests.append(request)
+        fake = self.server.fake
+        assert isinstance(fake, FakeLLM)
+        fake.record(request)
         model = request.get("model", "ok")
         if model == "rate-limited":
             self._json(429, {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}})
@@ -92,14 +93,16 @@ class _Handler(BaseHTTPRequestHandler):
             if model == "slow":
                 for index in range(min(200, int(request.get("max_tokens", 200)))):
                     self._send(_chunk(f" w{index}"))
-                    time.sleep(0.05)
+                    if fake.stopping.wait(0.05):  # a real server's pace, cut short when the test ends
+                        return
             elif model == "code":
                 for piece in CODE_CHUNKS:
                     self._send(_chunk(piece))
-                    time.sleep(0.1)
+                    if fake.stopping.wait(0.1):
+                        return
             elif model == "stall":
                 self._send(_chunk("Wait"))
-                time.sleep(self.server.stall_seconds)
+                fake.stopping.wait(fake.stall_seconds)
             else:
                 for piece in OK_CHUNKS:
                     self._send(_chunk(piece))
@@ -116,7 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(b"data: [DONE]\n\n")
             self._send(b"")  # the last chunk of a chunked body
         except (BrokenPipeError, ConnectionResetError):
-            self.server.cut_by_client += 1
+            fake.cut_by_client += 1
 
     def _send(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
@@ -131,24 +134,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class FakeLLM(ThreadingHTTPServer):
-    daemon_threads = True
+class FakeLLM(LocalHTTPServer):
+    handler_class = _Handler
 
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.requests: list[dict] = []
+        super().__init__()
         self.cut_by_client = 0
         self.stall_seconds = 3.0
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
-
-    def __enter__(self) -> FakeLLM:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-        self.server_close()
+        """The base URL a ChatModel points at (OpenAI's API lives under /v1)."""
+        return f"{self.base_url}/v1"

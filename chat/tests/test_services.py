@@ -19,6 +19,7 @@ from chat.models import ChatModel, Conversation, MessageStatus
 from chat.services import llm
 from chat.services.prompt import build_prompt, estimate_tokens
 from chat.services.replies import PreparedReply, charge_for
+from chat.tests.factories import ChatModelFactory, ConversationFactory
 
 
 def test_title_is_the_first_line_cut_at_a_word():
@@ -81,7 +82,7 @@ def test_a_refused_first_message_writes_nothing(db, alice, local_model, refusal)
         credits.debit(user=alice, action_type="chat", amount=1, idempotency_key="spent")
         credits.set_monthly_cap(user=alice, cap=1)
     elif refusal == "model":
-        kwargs["model_id"] = ChatModel.objects.create(name="Retired", is_active=False).pk
+        kwargs["model_id"] = ChatModelFactory(name="Retired", is_active=False).pk
     elif refusal == "regenerate":
         kwargs["regenerate"] = True
     entries = LedgerEntry.objects.count()
@@ -106,7 +107,7 @@ def test_a_message_is_trimmed_and_checked(settings):
 
 def test_the_default_model_is_the_staff_default(db):
     seeded = ChatModel.objects.get(is_default=True)
-    ChatModel.objects.create(name="Another", order=0)
+    ChatModelFactory(name="Another", order=0)
     assert services.default_model() == seeded
 
 
@@ -118,7 +119,7 @@ def test_without_an_active_model_there_is_a_clear_error(db):
 
 def test_only_one_model_can_be_the_default(db):
     with pytest.raises(IntegrityError):
-        ChatModel.objects.create(name="Second default", is_default=True)
+        ChatModelFactory(name="Second default", is_default=True)
 
 
 @pytest.mark.parametrize("value", ["999999", "abc", "", None, "1.5"])
@@ -128,17 +129,17 @@ def test_a_model_people_may_not_pick_is_refused(db, value):
 
 
 def test_a_retired_model_is_refused_and_conversations_fall_back_to_the_default(alice, local_model):
-    retired = ChatModel.objects.create(name="Retired", is_active=False)
+    retired = ChatModelFactory(name="Retired", is_active=False)
     with pytest.raises(ModelNotAllowed):
         services.pick_model(retired.pk)
-    conversation = Conversation.objects.create(user=alice, model=retired)
+    conversation = ConversationFactory(user=alice, model=retired)
     assert services.model_for(conversation) == local_model
 
 
 def test_conversations_are_listed_per_person_and_searched_by_title(alice, bob, local_model):
-    rotate = Conversation.objects.create(user=alice, title="Rotate my Vercel key")
-    Conversation.objects.create(user=alice, title="Dinner plans")
-    Conversation.objects.create(user=bob, title="Rotate Bob's key")
+    rotate = ConversationFactory(user=alice, title="Rotate my Vercel key")
+    ConversationFactory(user=alice, title="Dinner plans")
+    ConversationFactory(user=bob, title="Rotate Bob's key")
     assert list(services.conversations_for(alice, query="rotate")) == [rotate]
     assert services.conversations_for(alice).count() == 2
 

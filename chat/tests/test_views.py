@@ -8,6 +8,7 @@ from django.urls import reverse
 from chat import services
 from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
 from chat.tests.conftest import read_stream, sse_events
+from chat.tests.factories import ChatModelFactory, ConversationFactory, MessageFactory
 from credits import services as credits
 from credits.models import LedgerEntry
 
@@ -28,8 +29,8 @@ def test_chat_pages_need_a_sign_in(client, conversation):
 
 
 def test_the_chat_page_lists_the_persons_conversations(alice_client, alice, bob, local_model):
-    Conversation.objects.create(user=alice, title="Deploy to Vercel")
-    Conversation.objects.create(user=bob, title="Bob's secret plans")
+    ConversationFactory(user=alice, title="Deploy to Vercel")
+    ConversationFactory(user=bob, title="Bob's secret plans")
     page = alice_client.get("/chat/").content.decode()
     assert "Deploy to Vercel" in page
     assert "Bob&#x27;s secret plans" not in page
@@ -37,8 +38,8 @@ def test_the_chat_page_lists_the_persons_conversations(alice_client, alice, bob,
 
 
 def test_searching_titles_returns_the_list_alone_for_htmx(alice_client, alice, local_model):
-    Conversation.objects.create(user=alice, title="Deploy to Vercel")
-    Conversation.objects.create(user=alice, title="Groceries")
+    ConversationFactory(user=alice, title="Deploy to Vercel")
+    ConversationFactory(user=alice, title="Groceries")
     response = alice_client.get("/chat/", {"q": "vercel", "list": "1"}, headers={"HX-Request": "true"})
     html = response.content.decode()
     assert html.lstrip().startswith('<ul class="chat-conversation-list"')
@@ -49,10 +50,8 @@ def test_searching_titles_returns_the_list_alone_for_htmx(alice_client, alice, l
 
 
 def test_a_conversation_page_renders_messages_through_the_sanitiser(alice_client, conversation):
-    Message.objects.create(
-        conversation=conversation, role=Role.USER, content="<script>alert(1)</script> **hi**"
-    )
-    Message.objects.create(
+    MessageFactory(conversation=conversation, role=Role.USER, content="<script>alert(1)</script> **hi**")
+    MessageFactory(
         conversation=conversation,
         role=Role.ASSISTANT,
         content="```python\n" + "\n".join(f"line_{n} = {n}" for n in range(8)) + "\n```",
@@ -79,7 +78,7 @@ def test_staff_get_a_link_to_the_model_settings_in_the_demo_notice(client, staff
 
 
 def test_no_demo_notice_for_a_model_with_its_own_endpoint(alice_client, alice, local_model):
-    remote = ChatModel.objects.create(name="Remote", base_url="https://llm.example.com/v1", model="big")
+    remote = ChatModelFactory(name="Remote", base_url="https://llm.example.com/v1", model="big")
     conversation = services.start_conversation(user=alice, model_id=remote.pk)
     page = alice_client.get(f"/chat/{conversation.pk}/").content.decode()
     assert 'id="chat-demo-notice"' not in page
@@ -121,7 +120,7 @@ def test_a_first_message_starts_the_conversation_and_brings_its_page_parts(alice
 
 
 def test_a_refused_first_message_leaves_no_conversation(alice_client, alice, local_model):
-    retired = ChatModel.objects.create(name="Retired", is_active=False)
+    retired = ChatModelFactory(name="Retired", is_active=False)
     response = alice_client.post("/chat/messages/", {"content": "Hi", "model": retired.pk})
     assert response.status_code == 400
     assert response.json()["error"] == "model_not_allowed"
@@ -183,7 +182,7 @@ def test_a_bad_message_is_refused_with_the_reason_and_nothing_is_charged(
 
 
 def test_sending_with_a_model_the_person_may_not_pick_is_refused(alice_client, conversation):
-    retired = ChatModel.objects.create(name="Retired", is_active=False)
+    retired = ChatModelFactory(name="Retired", is_active=False)
     response = alice_client.post(f"/chat/{conversation.pk}/messages/", {"content": "Hi", "model": retired.pk})
     assert response.status_code == 400
     assert response.json()["error"] == "model_not_allowed"
@@ -336,7 +335,7 @@ def test_regenerate_streams_a_new_reply_for_the_last_message(alice_client, alice
 
 
 def test_changing_the_model_of_a_conversation(alice_client, conversation):
-    other = ChatModel.objects.create(name="Other", base_url="http://127.0.0.1:9/v1")
+    other = ChatModelFactory(name="Other", base_url="http://127.0.0.1:9/v1")
     response = alice_client.post(f"/chat/{conversation.pk}/model/", {"model": other.pk})
     assert response.status_code == 200
     conversation.refresh_from_db()
@@ -348,8 +347,8 @@ def test_changing_the_model_of_a_conversation(alice_client, conversation):
 
 
 def test_a_failed_reply_shows_its_error_and_a_retry_button(alice_client, alice, conversation):
-    Message.objects.create(conversation=conversation, role=Role.USER, content="Hi")
-    Message.objects.create(
+    MessageFactory(conversation=conversation, role=Role.USER, content="Hi")
+    MessageFactory(
         conversation=conversation,
         role=Role.ASSISTANT,
         status=MessageStatus.FAILED,

@@ -1,10 +1,11 @@
 """A local fake of Stripe: its HTTP API as the SDK speaks it, and its webhooks as Stripe signs them.
 
-``FakeStripe`` is a real HTTP server on 127.0.0.1 (a ``ThreadingHTTPServer`` on a free port, in a
-thread). Like Stripe it takes form-encoded POST bodies with nested keys
-(``line_items[0][price_data][unit_amount]``), wants ``Authorization: Bearer <secret key>`` (a wrong
-key gets Stripe's 401 error JSON), and answers JSON objects shaped like Stripe's. It records every
-request, decoded, so a test can assert what was sent. It knows:
+``FakeStripe`` is a real HTTP server on 127.0.0.1 (a ``tests.support.http.LocalHTTPServer``: a
+``ThreadingHTTPServer`` on a free port, in a thread). Like Stripe it takes form-encoded POST
+bodies with nested keys (``line_items[0][price_data][unit_amount]``), wants
+``Authorization: Bearer <secret key>`` (a wrong key gets Stripe's 401 error JSON), and answers
+JSON objects shaped like Stripe's. It records every request, decoded, so a test can assert what
+was sent. It knows:
 
 - ``POST /v1/checkout/sessions``, ``GET /v1/checkout/sessions/{id}``
 - ``POST /v1/billing_portal/sessions``
@@ -27,11 +28,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import stripe
+
+from tests.support.http import LocalHTTPServer, QuietHandler
 
 SECRET_KEY = "sk_test_fake"
 WEBHOOK_SECRET = "whsec_test"
@@ -100,51 +103,33 @@ def _require(params: dict[str, Any], *names: str) -> None:
 # --- The server -----------------------------------------------------------------------------------
 
 
-class FakeStripe:
-    """Stripe's API on 127.0.0.1, for the endpoints Javari calls. Use as a context manager."""
+class _Handler(QuietHandler):
+    def do_GET(self) -> None:
+        self.server.fake._serve(self, "GET")
+
+    def do_POST(self) -> None:
+        self.server.fake._serve(self, "POST")
+
+
+class FakeStripe(LocalHTTPServer):
+    """Stripe's API on 127.0.0.1, for the endpoints Javari calls. Use as a context manager.
+
+    ``requests`` holds a ``RecordedRequest`` per request received, oldest first."""
+
+    handler_class = _Handler
 
     def __init__(self, secret_key: str = SECRET_KEY) -> None:
+        super().__init__()
         self.secret_key = secret_key
         self.requests: list[RecordedRequest] = []
         self.checkout_sessions: dict[str, dict[str, Any]] = {}
         self.subscriptions: dict[str, dict[str, Any]] = {}
         self._failures: list[_StripeError] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "the fake Stripe server isn't running"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> FakeStripe:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake._serve(self, "GET")
-
-            def do_POST(self) -> None:
-                fake._serve(self, "POST")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # keep test output quiet
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        # A short poll interval: shutdown() waits for the loop to notice, once per test.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-stripe", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
+        return self.base_url
 
     # --- What tests use ---
 
@@ -188,8 +173,7 @@ class FakeStripe:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length).decode() if length else ""
         params = decode_form(body if method == "POST" else parts.query)
-        with self._lock:
-            self.requests.append(RecordedRequest(method, parts.path, params, dict(handler.headers.items())))
+        self.record(RecordedRequest(method, parts.path, params, dict(handler.headers.items())))
         try:
             self._authenticate(handler.headers.get("Authorization", ""))
             if self._failures:

@@ -1,8 +1,9 @@
 """Many processes debiting one account at once, against the real PostgreSQL, never overspend.
 
 Eight worker processes (not threads: each has its own connection, as web and Celery workers do)
-wait at a barrier, then each tries 50 one-credit debits with unique keys. The account holds less
-than the 400 asked for, so exactly what it holds must succeed and the rest be refused.
+wait at a barrier (a "go" line on their stdin, written to all of them at once), then each tries 50
+one-credit debits with unique keys. The account holds less than the 400 asked for, so
+exactly what it holds must succeed and the rest be refused.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -30,9 +30,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 WORKERS = 8
 DEBITS_PER_WORKER = 50
 
-# Run by each worker: set up Django, say "ready", wait for the go file, debit, print the counts.
+# Run by each worker: set up Django, say "ready", wait for "go" on stdin, debit, print the counts.
 WORKER = """
-import json, os, sys, time
+import json, sys
 import django
 django.setup()
 from accounts.models import User
@@ -40,12 +40,11 @@ from credits import services
 from credits.errors import InsufficientCredits, SpendingCapReached
 from django.db import connection
 
-user_id, worker, count, go_file = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+user_id, worker, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 user = User.objects.get(pk=user_id)
 connection.ensure_connection()
 print("ready", flush=True)
-while not os.path.exists(go_file):
-    time.sleep(0.005)
+sys.stdin.readline()  # blocks until the parent says "go": no polling, no sleep
 counts = {"ok": 0, "insufficient": 0, "capped": 0}
 for i in range(count):
     try:
@@ -77,9 +76,8 @@ def _test_database_url() -> str:
     return f"postgres://{netloc}/{quote(db['NAME'])}"
 
 
-def _debit_from_many_processes(user: User, tmp_path: Path) -> dict[str, int]:
+def _debit_from_many_processes(user: User) -> dict[str, int]:
     """Start the workers, release them together, and add up what they report."""
-    go_file = tmp_path / "go"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "javari.settings_test",
@@ -88,7 +86,7 @@ def _debit_from_many_processes(user: User, tmp_path: Path) -> dict[str, int]:
         # Commits don't wait for the disk: the locking under test is the same, the run is faster.
         "PGOPTIONS": "-c synchronous_commit=off",
     }
-    args = [str(user.pk), "", str(DEBITS_PER_WORKER), str(go_file)]
+    args = [str(user.pk), "", str(DEBITS_PER_WORKER)]
     procs = []
     for worker in range(WORKERS):
         args[1] = str(worker)
@@ -97,6 +95,7 @@ def _debit_from_many_processes(user: User, tmp_path: Path) -> dict[str, int]:
                 [sys.executable, "-c", WORKER, *args],
                 cwd=settings.BASE_DIR,
                 env=env,
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -107,7 +106,10 @@ def _debit_from_many_processes(user: User, tmp_path: Path) -> dict[str, int]:
             assert proc.stdout is not None
             line = proc.stdout.readline()
             assert line.strip() == "ready", proc.stderr.read() if proc.stderr else line
-        go_file.touch()
+        for proc in procs:  # everyone is ready: release them together
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
         totals = {"ok": 0, "insufficient": 0, "capped": 0}
         deadline = time.monotonic() + 60
         for proc in procs:
@@ -123,14 +125,14 @@ def _debit_from_many_processes(user: User, tmp_path: Path) -> dict[str, int]:
                 proc.wait()
 
 
-def test_concurrent_debits_never_overspend(alice: User, tmp_path: Path) -> None:
+def test_concurrent_debits_never_overspend(alice: User) -> None:
     # 300 credits in both buckets: 200 of allowance, 100 purchased.
     services.get_account(alice)
     services.debit(user=alice, action_type="chat", amount=300, idempotency_key="setup")
     services.grant(user=alice, amount=100, idempotency_key="setup-grant")
     debits_before = LedgerEntry.objects.filter(user=alice, kind=EntryKind.DEBIT).count()
 
-    totals = _debit_from_many_processes(alice, tmp_path)
+    totals = _debit_from_many_processes(alice)
 
     assert totals == {"ok": 300, "insufficient": WORKERS * DEBITS_PER_WORKER - 300, "capped": 0}
     account = assert_ledger_matches(alice)
@@ -142,11 +144,11 @@ def test_concurrent_debits_never_overspend(alice: User, tmp_path: Path) -> None:
     assert sorted(after.values_list("balance_after", flat=True)) == list(range(300))
 
 
-def test_concurrent_debits_never_pass_the_monthly_cap(alice: User, tmp_path: Path) -> None:
+def test_concurrent_debits_never_pass_the_monthly_cap(alice: User) -> None:
     services.get_account(alice)  # 500 credits of allowance
     services.set_monthly_cap(user=alice, cap=150)
 
-    totals = _debit_from_many_processes(alice, tmp_path)
+    totals = _debit_from_many_processes(alice)
 
     assert totals == {"ok": 150, "insufficient": 0, "capped": WORKERS * DEBITS_PER_WORKER - 150}
     account = assert_ledger_matches(alice)

@@ -23,6 +23,9 @@ COMPOSE_VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
 READERS = {"env", "os.environ"}
 # run.py's `env.setdefault(...)` fills its children's environment: that is not configuration.
 NOT_READING = {"setdefault"}
+# pytest-xdist sets these in each test worker (settings_test.py picks the worker's Redis database
+# from them): set by the tool, never by a deployment, so not configuration to document.
+SET_BY_TOOLS = {"PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT"}
 # A variable line, set or commented out: `NAME=value` or `# NAME=value`.
 EXAMPLE_LINE = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 
@@ -81,7 +84,7 @@ def test_the_reader_finds_the_variables_it_should() -> None:
 
 
 def test_every_variable_the_code_reads_is_documented_in_env_example() -> None:
-    missing = sorted(variables_the_code_reads() - variables_in_env_example())
+    missing = sorted(variables_the_code_reads() - variables_in_env_example() - SET_BY_TOOLS)
     assert missing == [], f"add these to .env.example, with what they do and their default: {missing}"
 
 
