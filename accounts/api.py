@@ -88,7 +88,13 @@ class ApiKeyListCreateView(ListAPIView):
 @extend_schema_view(
     get=extend_schema(
         tags=TAGS, summary="One of your API keys", responses={200: ApiKeySerializer, **error_responses(404)}
-    )
+    ),
+    delete=extend_schema(
+        tags=TAGS,
+        summary="Revoke one of your API keys",
+        description="Revokes the key at once (204), again too. It stays listed as revoked.",
+        responses={204: None, **error_responses(404)},
+    ),
 )
 class ApiKeyDetailView(RetrieveAPIView):
     """GET /api/v1/api-keys/{id}/: one of the user's keys; anyone else's is a 404.

@@ -71,6 +71,7 @@ class ConversationListView(GenericAPIView):
     empty, or with its first message (``content``) and the reply, as ``…/{id}/messages/`` answers."""
 
     permission_classes = [IsAuthenticated]
+    serializer_class = ConversationSerializer  # what DRF asks for when it renders an error
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
     def get_renderers(self) -> list[BaseRenderer]:

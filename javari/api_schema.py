@@ -184,6 +184,28 @@ def error_responses(*statuses: int, body: bool = False) -> dict[int, OpenApiResp
     return responses
 
 
+def document_page_not_found(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every paginated list (an operation taking ``page``)
+    answers 404 to a page that doesn't exist (``javari.pagination``), so each documents it."""
+    description, _serializer, examples = _ERRORS[404]
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            names = {parameter.get("name") for parameter in operation.get("parameters", [])}
+            if "page" in names and "404" not in operation.get("responses", {}):
+                operation["responses"]["404"] = {
+                    "description": description,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/Error"},
+                            "examples": {"NotFound": {"value": examples[0].value, "summary": "Invalid page"}},
+                        }
+                    },
+                }
+    return result
+
+
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     """``Authorization: Bearer jv_…``, as accounts.authentication.ApiKeyAuthentication reads it."""
 

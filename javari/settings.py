@@ -500,6 +500,10 @@ SPECTACULAR_SETTINGS = {
     # 3.1: a streamed event's data can name its JSON schema (contentSchema), see chat/api_schema.py.
     "OAS_VERSION": "3.1.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "javari.api_schema.document_page_not_found",  # a page that doesn't exist is a 404
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     # Public: a partner reads the docs before having a key. Each operation still says its security.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
