@@ -31,8 +31,13 @@ urlpatterns = [
     path("conversations/", include("chat.api_urls")),
     # The OpenAPI 3 schema (YAML, or JSON with ?format=json) and Swagger UI reading it. The split
     # view serves Swagger UI's start-up script as a file rather than inline, so our CSP allows it.
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", SpectacularAPIView.as_view(throttle_classes=[]), name="api-schema"),
+    path(
+        "docs/",
+        # The documentation is not the API: reading it never counts against a limit.
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", throttle_classes=[]),
+        name="api-docs",
+    ),
     # Last. Ending in a slash, so an address without its slash still redirects to the real route.
     re_path(r"^.+/$", NoSuchEndpoint.as_view()),
 ]

@@ -474,10 +474,12 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_RENDERER_CLASSES": [
-        "javari.api_errors.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # JSON only: DRF's browsable HTML pages answered under /api/ (errors too) and offered session
+    # forms that write; partners read /api/v1/docs/ instead.
+    "DEFAULT_RENDERER_CLASSES": ["javari.api_errors.JSONRenderer"],
+    # How many proxies in front of us append to X-Forwarded-For: 0 reads the client's address from
+    # the connection, so a made-up header can't dodge the per-address limit (issue 11 review).
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
     # Every error as {"error": code, "detail": message}, as chat's API answers.
     "EXCEPTION_HANDLER": "javari.api_errors.exception_handler",
     # Every list the same way: ?page=N, with count/next/previous/results (docs/api-errors-and-pagination.md).

@@ -90,3 +90,17 @@ def test_spanish_speakers_get_spanish_errors(client: Client, alice: User) -> Non
     response = client.get("/api/v1/credits/", headers={"accept-language": "es"})
     assert response.json()["error"] == "not_authenticated"
     assert response.json()["detail"] != "Authentication credentials were not provided."
+
+
+@pytest.mark.parametrize("accept", ["*/*", "application/xhtml+xml,text/html;q=0.9,*/*;q=0.8"])
+@pytest.mark.parametrize("path", ["/api/v1/credits/", "/api/v1/preferences/", "/api/v1/api-keys/"])
+def test_the_api_answers_json_never_an_html_page(client, alice, accept: str, path: str) -> None:
+    # DRF's browsable API answered text/html under /api/ (its errors too) with forms that write.
+    assert client.get(path, headers={"accept": accept}).headers["Content-Type"] == "application/json"
+    client.force_login(alice)
+    response = client.get(path, headers={"accept": accept})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert client.get(path, {"format": "api"}).status_code == 404
+    html_only = client.get(path, headers={"accept": "text/html"})
+    assert (html_only.status_code, html_only.headers["Content-Type"]) == (406, "application/json")

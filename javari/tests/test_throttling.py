@@ -250,3 +250,48 @@ def test_anonymous_callers_count_per_address(db: None, clock: time_machine.Trave
         None,
         2,
     )
+
+
+@override_settings(THROTTLE_ANON_REQUESTS_PER_MINUTE=2)
+@pytest.mark.parametrize("forwarded", ["zz", "1.2.3.4, 5.6.7.8", "x" * 200])
+def test_a_made_up_forwarded_for_neither_dodges_the_limit_nor_breaks_it(
+    db: None, clock: time_machine.Traveller, forwarded: str
+) -> None:
+    # DRF trusted X-Forwarded-For with no proxy configured: a new value per request dodged the
+    # limit, and one that wasn't an address was a 500 when the refusal was recorded.
+    factory = APIRequestFactory()
+    view = OpenView.as_view()
+    statuses = [
+        view(
+            factory.get("/open/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"{forwarded}{n}")
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    record = ThrottleRecord.objects.get()
+    assert (record.identity, record.ip) == ("ip:203.0.113.9", "203.0.113.9")
+
+
+@override_settings(THROTTLE_ANON_REQUESTS_PER_MINUTE=2)
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(
+    db: None, clock: time_machine.Traveller, settings
+) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    from rest_framework.settings import api_settings
+
+    api_settings.reload()
+    try:
+        factory = APIRequestFactory()
+        view = OpenView.as_view()
+        for garbage in ("not an address", "203.0.113.7"):
+            statuses = [
+                view(factory.get("/open/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=garbage)).status_code
+                for _ in range(3)
+            ]
+            assert statuses == [200, 200, 429]
+        identities = set(ThrottleRecord.objects.values_list("identity", "ip"))
+        assert ("ip:203.0.113.7", "203.0.113.7") in identities
+        assert any(identity.startswith("ident:") and ip is None for identity, ip in identities)
+    finally:
+        settings.REST_FRAMEWORK = {k: v for k, v in settings.REST_FRAMEWORK.items() if k != "NUM_PROXIES"}
+        api_settings.reload()
