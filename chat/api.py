@@ -87,8 +87,8 @@ class ConversationListView(GenericAPIView):
         operation_id="conversations_list",
         parameters=[
             OpenApiParameter("q", str, description="Only those whose title contains this."),
-            OpenApiParameter("limit", int, description="At most this many (50 unless said, 200 at most)."),
-            OpenApiParameter("offset", int, description="Skip this many first."),
+            OpenApiParameter("page", int, description="Which page, from 1; one past the last is a 404."),
+            OpenApiParameter("page_size", int, description="How many a page: 50 unless said, 200 at most."),
         ],
         responses={200: ConversationPageSerializer, **error_responses()},
     )

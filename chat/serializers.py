@@ -66,7 +66,7 @@ class NewMessageSerializer(serializers.Serializer):
 
 
 class ConversationPageSerializer(serializers.Serializer):
-    """One page of ``GET /api/v1/conversations/`` (``?limit=`` up to 200, ``?offset=``)."""
+    """One page of ``GET /api/v1/conversations/`` (``?page=``, ``?page_size=`` up to 200)."""
 
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
