@@ -230,21 +230,15 @@ def _prepare_data() -> dict[str, Any]:
 
 def _captured_request(streamer: Any) -> dict[str, Any]:
     """The request our server sends the model for MESSAGE in a new conversation, taken from
-    ``prepare_reply`` itself in a transaction rolled back (the same code and rows the server uses)."""
-    from django.db import transaction
-
+    ``prepare_reply`` itself (the same code and rows the server uses). ``prepare_reply`` is a
+    durable action, so it commits: the conversation is deleted afterwards, and its hold stays on
+    the bench user's grant, which is far larger."""
     from chat import services
+    from chat.models import Conversation
 
-    class RollBack(Exception):
-        pass
-
-    try:
-        with transaction.atomic():
-            conversation = services.start_conversation(user=streamer)
-            prepared = services.prepare_reply(user=streamer, conversation=conversation, content=MESSAGE)
-            raise RollBack
-    except RollBack:
-        pass
+    conversation = services.start_conversation(user=streamer)
+    prepared = services.prepare_reply(user=streamer, conversation=conversation, content=MESSAGE)
+    Conversation.objects.filter(pk=conversation.pk).delete()
     # As chat.services.llm.stream_chat sends it through the openai SDK.
     return {
         "model": prepared.endpoint.model,
