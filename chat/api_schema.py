@@ -67,27 +67,6 @@ REPLY_EXAMPLE = {
 }
 
 
-REPLY_EXAMPLE = {
-    "conversation": "5f0c1b9e-8a6b-4c1e-9a53-0d2f7f3e9b11",
-    "user_message": "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d",
-    "reply": {
-        "id": "c2a1d3e4-5b6f-4a7b-8c9d-0e1f2a3b4c5d",
-        "role": "assistant",
-        "content": "Hi there!",
-        "status": "complete",
-        "error_code": "",
-        "error": "",
-        "model": "Gemma 3",
-        "prompt_tokens": 12,
-        "completion_tokens": 3,
-        "credits_charged": 1,
-        "created_at": "2026-11-30T09:00:00Z",
-        "finished_at": "2026-11-30T09:00:02Z",
-    },
-    "balance": 99,
-}
-
-
 _UUID = {"type": "string", "format": "uuid"}
 _ERROR_DATA = {
     "type": "object",
