@@ -39,6 +39,10 @@ urlpatterns = [
     # Before credits: its Usage & Analytics page lives under settings/ too (settings/usage/).
     path("chat/", include("chat.urls")),
     path("settings/", include("preferences.urls")),
+    path("reminders/email/", include("reminders.email_urls")),
+    path("reminders/", include("reminders.urls")),
+    path("notifications/", include("reminders.notification_urls")),
+    path("calendar/", include("reminders.calendar_urls")),
     path("", include("credits.urls")),
 ]
 

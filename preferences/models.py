@@ -42,6 +42,18 @@ class Theme(models.TextChoices):
     DARK = "dark", _("Dark")
 
 
+class WeekStart(models.IntegerChoices):
+    # Python's weekday numbers (Monday is 0), as calendar.Calendar(firstweekday=…) takes them.
+    MONDAY = 0, _("Monday")
+    SUNDAY = 6, _("Sunday")
+
+
+class CalendarView(models.TextChoices):
+    MONTH = "month", _("Month")
+    WEEK = "week", _("Week")
+    AGENDA = "agenda", _("Agenda")
+
+
 class BehaviorPreset(models.Model):
     """A ready-made way for Javari to behave; staff edit the texts (en/es) in the admin."""
 
@@ -181,6 +193,25 @@ class UserPreferences(models.Model):
     # "auto" (follow the system), as the shell's theme cookie defaults to; the spec's default is light.
     theme = models.CharField(_("theme"), max_length=8, choices=Theme.choices, default=Theme.AUTO)
     sidebar_default_open = models.BooleanField(_("side panel open by default"), default=False)
+
+    # Calendar & Scheduling. An IANA zone name; empty until set or guessed from the browser
+    # (UTC meanwhile): see ``preferences.services.time_zone_of``.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    week_start = models.PositiveSmallIntegerField(
+        _("week starts on"), choices=WeekStart.choices, default=WeekStart.MONDAY
+    )
+    calendar_view = models.CharField(
+        _("default calendar view"), max_length=8, choices=CalendarView.choices, default=CalendarView.MONTH
+    )
+
+    # Reminders & Notifications: the defaults of a new reminder, and quiet hours (local times in
+    # ``time_zone``) during which reminder emails wait; in-app notifications are never held back.
+    notify_email = models.BooleanField(_("notify by email"), default=True)
+    notify_in_app = models.BooleanField(_("notify in the app"), default=True)
+    lead_minutes = models.PositiveIntegerField(_("notify before (minutes)"), default=24 * 60)
+    quiet_hours_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_hours_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -207,6 +238,16 @@ class UserPreferences(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(theme__in=Theme.values), name="preferences_theme_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(week_start__in=WeekStart.values), name="preferences_week_start_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(calendar_view__in=CalendarView.values),
+                name="preferences_calendar_view_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lead_minutes__lte=30 * 24 * 60), name="preferences_lead_minutes_max"
             ),
         ]
 

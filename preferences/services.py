@@ -77,6 +77,14 @@ PREFERENCE_FIELDS = frozenset(
         "custom_system_prompt",
         "theme",
         "sidebar_default_open",
+        "time_zone",
+        "week_start",
+        "calendar_view",
+        "notify_email",
+        "notify_in_app",
+        "lead_minutes",
+        "quiet_hours_start",
+        "quiet_hours_end",
     }
 )
 
@@ -108,6 +116,12 @@ def saved_preferences(user: User) -> UserPreferences | None:
 def active_presets() -> list[BehaviorPreset]:
     """The presets a person can pick, in their order."""
     return list(BehaviorPreset.objects.filter(is_active=True).order_by("order", "key"))
+
+
+def time_zone_of(user: User) -> str:
+    """The person's IANA time zone: saved, else UTC (the browser's guess saves one on first visit)."""
+    preferences = saved_preferences(user) if getattr(user, "is_authenticated", False) else None
+    return (preferences.time_zone if preferences is not None else "") or "UTC"
 
 
 def supported_language(code: str | None) -> str | None:
@@ -219,6 +233,16 @@ def update_preferences(*, user: User, **fields: Any) -> UserPreferences:
             del fields["preset"]
     if language is not None and language not in dict(settings.LANGUAGES):
         errors["language"] = [str(_("Choose English or Spanish."))]
+
+    if fields.get("time_zone"):
+        from reminders.errors import InvalidTimeZone
+        from reminders.recurrence import zone_named
+
+        try:
+            zone_named(fields["time_zone"])
+        except InvalidTimeZone as exc:
+            errors["time_zone"] = [str(exc)]
+            del fields["time_zone"]
 
     if isinstance(fields.get("custom_system_prompt"), str):
         fields["custom_system_prompt"] = normalize_prompt(fields["custom_system_prompt"])

@@ -1,0 +1,377 @@
+"""When a series' occurrences fall: UTC instants from a wall time, a zone and a rule.
+
+The rule, the same for presets, RRULEs and cron (docs/DESIGN.md "Reminders and calendar"):
+
+1. The engine — python-dateutil's ``rrule`` for RRULEs (the presets are RRULEs), croniter for
+   5-field cron — produces *wall times*: naive local datetimes in the series' zone, from the
+   series' first wall time (its DTSTART). Nothing here counts days or months itself.
+2. Each wall time becomes a UTC instant through ``zoneinfo`` with ``fold=0`` (PEP 495):
+   - a wall time that exists once is that instant;
+   - a wall time in a gap (spring forward) is read with the UTC offset in force *before* the gap,
+     as RFC 5545 §3.3.5 reads a DATE-TIME, instead of being dropped as §3.3.10 drops such RRULE
+     instances: 02:30 on 2026-03-08 in America/New_York is 07:30Z (03:30 EDT);
+   - an ambiguous wall time (fall back) is its first occurrence: 01:30 on 2026-11-01 in New York
+     is 05:30Z (EDT), and never also 06:30Z (EST).
+3. Instants only move forward: one that is not later than the one before it is dropped, so a rule
+   firing every 30 minutes through the gap (02:00, 02:30 → 07:00Z, 07:30Z; then 03:00 EDT, which
+   is 07:00Z again) fires each instant once.
+
+Neither dateutil with an aware DTSTART (which drops the gap's instances) nor croniter with an aware
+start (which fires twice in the repeated hour) does this by itself; feeding both naive wall times
+and converting here does. Each occurrence search is bounded (``MAX_SCAN``), so a rule that almost
+never matches cannot hold a request or the dispatcher.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from croniter import CroniterBadCronError, CroniterBadDateError, CroniterError, croniter
+from dateutil import rrule as dateutil_rrule
+from django.utils.translation import gettext_lazy as _
+
+from reminders.errors import InvalidRecurrence, InvalidTimeZone
+from reminders.models import RULE_MAX_CHARS, Recurrence
+
+# Occurrences closer together than this are refused: a reminder is not an alarm clock.
+MIN_SPACING = timedelta(minutes=15)
+# How far a gap or an overlap can shift a wall time (the largest DST change in the tz database is
+# 2 hours): a search for "the next occurrence after t" starts this far before t's wall time.
+SHIFT_MARGIN = timedelta(hours=3)
+# How many wall times one search looks at before it gives up: ample for any rule that fires at
+# least once a year from a DTSTART 100 years back at its finest allowed frequency? No: hourly rules
+# from long ago are re-anchored by their callers. This bound only stops runaway searches.
+MAX_SCAN = 200_000
+# A rule must fire at least once within this horizon from now to be accepted.
+HORIZON = timedelta(days=366 * 10)
+
+# The preset RRULEs. Monthly and yearly ones on a day some months (or years) don't have keep to the
+# last day instead of skipping (day 31 → 30 April; 29 February → 28 February in common years):
+# BYMONTHDAY=31,-1;BYSETPOS=1 takes the 31st where it exists, else the month's last day.
+_FREQ_OF_PRESET = {
+    Recurrence.DAILY: "DAILY",
+    Recurrence.WEEKLY: "WEEKLY",
+    Recurrence.MONTHLY: "MONTHLY",
+    Recurrence.YEARLY: "YEARLY",
+}
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_ALLOWED_FREQS = {"HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
+_RRULE_PARTS = {
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
+}
+_UNTIL = re.compile(r"(?i)(?<![A-Z])UNTIL=([0-9TZ]+)")
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone called ``name`` (``Europe/Madrid``); raises ``InvalidTimeZone`` for anything else.
+
+    Only names in the tz database are taken (not file paths, not ``localtime``).
+    """
+    if not isinstance(name, str) or name not in _zone_names():
+        raise InvalidTimeZone()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # pragma: no cover - the set says it exists
+        raise InvalidTimeZone() from exc
+
+
+_ZONE_NAMES: frozenset[str] | None = None
+
+
+def _zone_names() -> frozenset[str]:
+    global _ZONE_NAMES
+    if _ZONE_NAMES is None:
+        _ZONE_NAMES = frozenset(available_timezones())
+    return _ZONE_NAMES
+
+
+def zone_choices() -> list[str]:
+    """Every IANA zone name, sorted (``UTC`` first), for a form's list."""
+    names = sorted(
+        name for name in _zone_names() if "/" in name and not name.startswith(("Etc/", "SystemV/"))
+    )
+    return ["UTC", *names]
+
+
+def to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
+    """A naive wall time in ``zone`` as a UTC instant, by the rule above (fold=0)."""
+    return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+def to_wall(instant: datetime, zone: ZoneInfo) -> datetime:
+    """A UTC (or any aware) instant as a naive wall time in ``zone``."""
+    return instant.astimezone(zone).replace(tzinfo=None, fold=0)
+
+
+def preset_rule(recurrence: str, start: date) -> str:
+    """The RRULE body of a preset for a series starting on ``start`` ('' for none).
+
+    Raises ``InvalidRecurrence`` for the custom kinds (they carry their own rule).
+    """
+    if recurrence == Recurrence.NONE:
+        return ""
+    if recurrence not in _FREQ_OF_PRESET:
+        raise InvalidRecurrence(_("Only the presets have a rule of their own."))
+    freq = _FREQ_OF_PRESET[Recurrence(recurrence)]
+    if recurrence == Recurrence.WEEKLY:
+        return f"FREQ=WEEKLY;BYDAY={_WEEKDAYS[start.weekday()]}"
+    if recurrence == Recurrence.MONTHLY:
+        if start.day > 28:
+            return f"FREQ=MONTHLY;BYMONTHDAY={start.day},-1;BYSETPOS=1"
+        return f"FREQ=MONTHLY;BYMONTHDAY={start.day}"
+    if recurrence == Recurrence.YEARLY:
+        if start.month == 2 and start.day == 29:
+            return "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29,-1;BYSETPOS=1"
+        return f"FREQ=YEARLY;BYMONTH={start.month};BYMONTHDAY={start.day}"
+    return f"FREQ={freq}"
+
+
+def normalize_rrule(text: str) -> str:
+    """An RRULE body as we store it: upper case, no ``RRULE:`` prefix, no spaces, parts in order given.
+
+    Raises ``InvalidRecurrence`` for text that is not a single RRULE value.
+    """
+    body = (text or "").strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[6:]
+    body = body.strip().upper()
+    if not body:
+        raise InvalidRecurrence(_("Enter a rule, for example FREQ=WEEKLY;BYDAY=MO,WE."))
+    if len(body) > RULE_MAX_CHARS:
+        raise InvalidRecurrence(_("Keep the rule to 500 characters or fewer."))
+    if re.search(r"[^A-Z0-9=;,+\-]", body):
+        raise InvalidRecurrence(
+            _("A rule is one line of PART=VALUE pairs separated by semicolons, like FREQ=DAILY;COUNT=5.")
+        )
+    parts: dict[str, str] = {}
+    for piece in body.split(";"):
+        if not piece:
+            continue
+        name, sep, value = piece.partition("=")
+        if not sep or not value:
+            raise InvalidRecurrence(_("“%(part)s” needs a value, like FREQ=DAILY.") % {"part": name})
+        if name not in _RRULE_PARTS:
+            raise InvalidRecurrence(_("“%(part)s” is not a part of an RRULE.") % {"part": name})
+        if name in parts:
+            raise InvalidRecurrence(_("“%(part)s” appears twice.") % {"part": name})
+        parts[name] = value
+    if "FREQ" not in parts:
+        raise InvalidRecurrence(_("A rule needs a FREQ, for example FREQ=WEEKLY."))
+    if parts["FREQ"] in {"SECONDLY", "MINUTELY"}:
+        raise InvalidRecurrence(_("Reminders repeat at most hourly: use FREQ=HOURLY or slower."))
+    if parts["FREQ"] not in _ALLOWED_FREQS:
+        raise InvalidRecurrence(_("FREQ must be HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY."))
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise InvalidRecurrence(_("Use COUNT or UNTIL, not both."))
+    if "BYSECOND" in parts:
+        raise InvalidRecurrence(_("Reminders are set to the minute: leave out BYSECOND."))
+    return ";".join(f"{name}={value}" for name, value in parts.items())
+
+
+def normalize_cron(text: str) -> str:
+    """A 5-field cron expression with single spaces; raises ``InvalidRecurrence`` otherwise."""
+    fields = (text or "").split()
+    if len(fields) != 5:
+        raise InvalidRecurrence(
+            _("A cron expression has 5 fields: minute, hour, day of month, month and day of week.")
+        )
+    expression = " ".join(fields)
+    if len(expression) > RULE_MAX_CHARS:
+        raise InvalidRecurrence(_("Keep the rule to 500 characters or fewer."))
+    try:
+        valid = croniter.is_valid(expression)
+    except (CroniterError, ValueError, TypeError, OverflowError):
+        valid = False
+    if not valid:
+        raise InvalidRecurrence(_("“%(rule)s” is not a valid cron expression.") % {"rule": expression})
+    return expression
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A series: its first wall time (naive, in ``zone``), how it repeats and its rule.
+
+    ``rule`` is an RRULE body for the presets and ``rrule``, a cron expression for ``cron``, and
+    empty for ``none``. Build one with ``Schedule.of(...)``, which validates.
+    """
+
+    start: datetime
+    zone: ZoneInfo
+    recurrence: str
+    rule: str
+
+    @classmethod
+    def of(
+        cls, *, start_date: date, start_time: time, time_zone: str, recurrence: str, rule: str = ""
+    ) -> Schedule:
+        """A validated schedule. For a preset, ``rule`` is ignored and the preset's RRULE is used.
+
+        Raises ``InvalidTimeZone`` or ``InvalidRecurrence`` (with a message for a person).
+        """
+        zone = zone_named(time_zone)
+        start = datetime.combine(start_date, start_time.replace(second=0, microsecond=0, tzinfo=None))
+        if recurrence not in Recurrence.values:
+            raise InvalidRecurrence(_("Choose how the reminder repeats."))
+        if recurrence in _FREQ_OF_PRESET or recurrence == Recurrence.NONE:
+            rule = preset_rule(recurrence, start_date)
+        elif recurrence == Recurrence.RRULE:
+            rule = normalize_rrule(rule)
+        else:
+            rule = normalize_cron(rule)
+        schedule = cls(start=start, zone=zone, recurrence=recurrence, rule=rule)
+        if recurrence == Recurrence.RRULE:
+            schedule._rrule()  # dateutil's own checks (BYDAY=XX, COUNT=abc, …)
+        return schedule
+
+    @property
+    def repeats(self) -> bool:
+        return self.recurrence != Recurrence.NONE
+
+    # --- The engines, producing wall times ---------------------------------------------------------
+
+    def _rrule(self) -> dateutil_rrule.rrule:
+        body = _UNTIL.sub(lambda match: "UNTIL=" + self._local_until(match.group(1)), self.rule)
+        try:
+            rule = dateutil_rrule.rrulestr(body, dtstart=self.start)
+        except (ValueError, TypeError, OverflowError, IndexError, KeyError) as exc:
+            raise InvalidRecurrence(
+                _("This rule can't be read: %(reason)s") % {"reason": _reason(exc)}
+            ) from exc
+        if not isinstance(rule, dateutil_rrule.rrule):  # pragma: no cover - a body is one rule
+            raise InvalidRecurrence(_("Enter one rule."))
+        return rule
+
+    def _local_until(self, value: str) -> str:
+        """UNTIL as a naive wall time in the series' zone (dateutil wants it naive beside a naive
+        DTSTART); a UTC UNTIL (``…Z``) is converted, a date is the end of that day."""
+        try:
+            if len(value) == 8:
+                return value + "T235959"
+            if value.endswith("Z"):
+                instant = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+                return to_wall(instant, self.zone).strftime("%Y%m%dT%H%M%S")
+            datetime.strptime(value, "%Y%m%dT%H%M%S")
+            return value
+        except (ValueError, OverflowError) as exc:
+            raise InvalidRecurrence(
+                _("UNTIL must be a date (20270131) or a time (20270131T090000Z).")
+            ) from exc
+
+    def _walls_from(self, wall: datetime) -> Iterator[datetime]:
+        """Wall times at or after ``wall`` (and never before the series' start), in order."""
+        begin = max(wall, self.start)
+        if self.recurrence == Recurrence.NONE:
+            if self.start >= begin:
+                yield self.start
+            return
+        if self.recurrence == Recurrence.CRON:
+            iterator = croniter(self.rule, begin - timedelta(minutes=1))
+            for _count in range(MAX_SCAN):
+                try:
+                    found = iterator.get_next(datetime)
+                except (CroniterBadDateError, CroniterBadCronError, OverflowError, ValueError):
+                    return
+                yield found
+            return
+        rule = self._rrule()
+        try:
+            iterator = rule.xafter(begin, inc=True)
+            for _count in range(MAX_SCAN):
+                found = next(iterator, None)
+                if found is None:
+                    return
+                yield found
+        except (ValueError, OverflowError):  # the year 9999, or a date past what datetime holds
+            return
+
+    # --- Instants ---------------------------------------------------------------------------------
+
+    def occurrences(self, *, after: datetime | None = None, inclusive: bool = False) -> Iterator[datetime]:
+        """UTC instants of the series, in order: all of them, or those after ``after`` (an aware
+        datetime; with ``inclusive``, at or after it). Bounded by ``MAX_SCAN`` wall times."""
+        if after is None:
+            walls = self._walls_from(self.start)
+            floor = None
+        else:
+            walls = self._walls_from(to_wall(after, self.zone) - SHIFT_MARGIN)
+            floor = after.astimezone(UTC)
+        latest: datetime | None = None
+        for wall in walls:
+            instant = to_utc(wall, self.zone)
+            if latest is not None and instant <= latest:
+                continue  # step 3: a gap's repeat of an instant already given
+            latest = instant
+            if floor is not None and (instant < floor or (instant == floor and not inclusive)):
+                continue
+            yield instant
+
+    def first(self) -> datetime | None:
+        """The series' first occurrence (UTC), None when the rule never fires."""
+        return next(self.occurrences(), None)
+
+    def next_after(self, when: datetime, *, inclusive: bool = False) -> datetime | None:
+        """The first occurrence after ``when`` (aware), or at it with ``inclusive``; None if none."""
+        return next(self.occurrences(after=when, inclusive=inclusive), None)
+
+    def upcoming(self, *, after: datetime, count: int) -> list[datetime]:
+        """At most ``count`` occurrences after ``after``: the form's "next five"."""
+        found: list[datetime] = []
+        for instant in self.occurrences(after=after):
+            found.append(instant)
+            if len(found) >= count:
+                break
+        return found
+
+    def between(self, start: datetime, end: datetime, *, limit: int = 1_000) -> list[datetime]:
+        """Occurrences in [start, end), at most ``limit``: a calendar's visible range."""
+        found: list[datetime] = []
+        for instant in self.occurrences(after=start, inclusive=True):
+            if instant >= end or len(found) >= limit:
+                break
+            found.append(instant)
+        return found
+
+    def check_usable(self, *, now: datetime) -> datetime:
+        """The first occurrence at or after ``now``, for a new or edited series; raises
+        ``InvalidRecurrence`` when there is none within ``HORIZON`` or occurrences come closer than
+        ``MIN_SPACING``."""
+        sample = []
+        for instant in self.occurrences(after=now, inclusive=True):
+            if instant - now > HORIZON:
+                break
+            sample.append(instant)
+            if len(sample) >= 50:
+                break
+        if not sample:
+            if self.repeats:
+                raise InvalidRecurrence(
+                    _("This rule has no occurrence from now on: check COUNT, UNTIL and the date.")
+                )
+            raise InvalidRecurrence(_("That time has already passed: choose a time in the future."))
+        for earlier, later in itertools.pairwise(sample):
+            if later - earlier < MIN_SPACING:
+                raise InvalidRecurrence(_("Occurrences must be at least 15 minutes apart."))
+        return sample[0]
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:200]
