@@ -131,7 +131,9 @@ _ZONE_NAMES: frozenset[str] | None = None
 def _zone_names() -> frozenset[str]:
     global _ZONE_NAMES
     if _ZONE_NAMES is None:
-        _ZONE_NAMES = frozenset(available_timezones())
+        # Some systems' zoneinfo holds "localtime" (a link to the machine's own zone) and "Factory"
+        # (no zone at all): neither names a place a person lives.
+        _ZONE_NAMES = frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
     return _ZONE_NAMES
 
 
