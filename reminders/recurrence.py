@@ -475,18 +475,18 @@ class Schedule:
         ``InvalidRecurrence`` when there is none within ``HORIZON`` or occurrences come closer than
         ``MIN_SPACING``."""
         sample = []
-        later = False
+        beyond = False
         for instant in self.occurrences(after=now, inclusive=True):
             if instant - now > HORIZON:
-                later = True
+                beyond = True
                 break
             sample.append(instant)
             if len(sample) >= 50:
                 break
         if not sample:
-            if later and self.repeats:
+            if beyond and self.repeats:
                 raise InvalidRecurrence(_("This rule doesn't fire in the next 10 years."))
-            if later:
+            if beyond:
                 raise InvalidRecurrence(_("Choose a time within the next 10 years."))
             if self.repeats:
                 raise InvalidRecurrence(

@@ -20,8 +20,8 @@ NEW_YORK = "America/New_York"
 MADRID = "Europe/Madrid"
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def schedule(recurrence: str, rule: str = "", *, on: date, at: time, zone: str = NEW_YORK) -> Schedule:
