@@ -315,7 +315,10 @@ class Schedule:
             floor = after.astimezone(UTC)
         latest: datetime | None = None
         for wall in walls:
-            instant = to_utc(wall, self.zone)
+            try:
+                instant = to_utc(wall, self.zone)
+            except OverflowError:  # 9999-12-31 23:30 in New York is in the year 10000 in UTC
+                return
             if latest is not None and instant <= latest:
                 continue  # step 3: a gap's repeat of an instant already given
             latest = instant

@@ -89,12 +89,24 @@ class InstantField(serializers.Field):
         return serializers.DateTimeField().to_representation(value)
 
 
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID written as text: DRF's own field also takes a number (12345 as a UUID's integer)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class KnownFieldsMixin:
     """A misspelt field is a 400 naming it, not silently ignored (the client would think it saved).
     Read-only fields are accepted and ignored, so a client can send back what it read."""
 
+    # Fields of the answer that a client may send back and that are not this serializer's.
+    also_known: frozenset[str] = frozenset()
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        known = set(self.fields)  # type: ignore[attr-defined]
+        known = set(self.fields) | self.also_known  # type: ignore[attr-defined]
         sent = getattr(self, "initial_data", None)
         unknown = sorted(set(sent) - known) if isinstance(sent, dict) else []
         if unknown:
@@ -110,6 +122,8 @@ class ReminderSerializer(KnownFieldsMixin, serializers.Serializer):
     for ``rrule``, a 5-field cron expression for ``cron``; the presets fill it in). Every instant
     (``due_at``, ``next_fire_at``…) is UTC.
     """
+
+    also_known = frozenset({"next_occurrences"})
 
     id = serializers.UUIDField(read_only=True)
     title = serializers.CharField(
@@ -167,7 +181,7 @@ class ReminderSerializer(KnownFieldsMixin, serializers.Serializer):
         allow_blank=True,
         help_text=f"An http(s) address, at most {URL_MAX_CHARS:,} characters.",
     )
-    related_integration_id = serializers.UUIDField(required=False, allow_null=True)
+    related_integration_id = StrictUUIDField(required=False, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
