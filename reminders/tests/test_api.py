@@ -21,6 +21,13 @@ from reminders.tests.factories import ReminderFactory
 
 pytestmark = pytest.mark.django_db
 
+
+def make_reminder(**fields: Any) -> Reminder:
+    """A reminder through its factory (typed for mypy: a factory call reads as the factory)."""
+    made: Reminder = ReminderFactory.create(**fields)
+    return made
+
+
 URL = "/api/v1/reminders/"
 FUTURE = date(2030, 3, 4)  # a Monday, before Europe's and America's clocks change that year
 
@@ -131,18 +138,19 @@ def test_a_time_in_the_spring_gap_is_read_with_the_offset_before_it(as_alice: Cl
 
 
 def test_read_one_with_its_next_occurrences(as_alice: Client, alice: User) -> None:
-    reminder = ReminderFactory(user=alice, title="Renew the domain", recurrence="yearly")
+    reminder = make_reminder(user=alice, title="Renew the domain", recurrence="yearly")
     body = as_alice.get(detail_url(reminder)).json()
     assert body["title"] == "Renew the domain"
     assert len(body["next_occurrences"]) == 5
     years = [datetime.fromisoformat(item).year for item in body["next_occurrences"]]
-    assert years == sorted(years) and len(set(years)) == 5
+    assert years == sorted(years)
+    assert len(set(years)) == 5
 
 
 def test_the_list_is_paginated_soonest_first_without_next_occurrences(as_alice: Client, alice: User) -> None:
     today = timezone.now().date()
-    later = ReminderFactory(user=alice, title="later", start_date=today + timedelta(days=9))
-    sooner = ReminderFactory(user=alice, title="sooner", start_date=today + timedelta(days=2))
+    later = make_reminder(user=alice, title="later", start_date=today + timedelta(days=9))
+    sooner = make_reminder(user=alice, title="sooner", start_date=today + timedelta(days=2))
     body = as_alice.get(URL, {"page_size": 1}).json()
     assert body["count"] == 2
     assert [item["id"] for item in body["results"]] == [str(sooner.pk)]
@@ -158,9 +166,7 @@ def test_the_list_filters_by_status_type_and_due_range(as_alice: Client, alice: 
 
     def made(day: int, **fields: Any) -> Reminder:
         start = FUTURE + timedelta(days=day)
-        return ReminderFactory(
-            user=alice, start_date=start, start_time=time(18, 0), time_zone="UTC", **fields
-        )
+        return make_reminder(user=alice, start_date=start, start_time=time(18, 0), time_zone="UTC", **fields)
 
     first = made(0, reminder_type="backup")  # 2030-03-04T18:00Z, 03:00 on the 5th in Tokyo
     second = made(1)  # 2030-03-05T18:00Z
@@ -206,7 +212,7 @@ def test_the_list_filters_by_status_type_and_due_range(as_alice: Client, alice: 
 def test_a_bad_filter_is_a_400_naming_it(as_alice: Client, alice: User, name: str, value: str) -> None:
     if name == "due_before" and value.startswith("0001"):
         update_preferences(user=alice, time_zone="Asia/Tokyo")  # the day starts before year 1 in UTC
-    ReminderFactory(user=alice)
+    make_reminder(user=alice)
     response = as_alice.get(URL, {name: value})
     assert response.status_code == 400
     body = response.json()
@@ -218,7 +224,7 @@ def test_a_bad_filter_is_a_400_naming_it(as_alice: Client, alice: User, name: st
 
 
 def test_patch_changes_only_what_is_sent(as_alice: Client, alice: User) -> None:
-    reminder = ReminderFactory(user=alice, title="Old", description="Keep me", recurrence="daily")
+    reminder = make_reminder(user=alice, title="Old", description="Keep me", recurrence="daily")
     response = _json(as_alice, "patch", detail_url(reminder), {"title": "New", "lead_minutes": 30})
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -230,7 +236,7 @@ def test_patch_changes_only_what_is_sent(as_alice: Client, alice: User) -> None:
 
 
 def test_patch_of_the_schedule_restarts_the_series(as_alice: Client, alice: User) -> None:
-    reminder = ReminderFactory(user=alice)
+    reminder = make_reminder(user=alice)
     response = _json(
         as_alice, "patch", detail_url(reminder), {"start_date": "2030-03-06", "start_time": "18:15"}
     )
@@ -242,7 +248,7 @@ def test_patch_of_the_schedule_restarts_the_series(as_alice: Client, alice: User
 def test_put_replaces_the_reminder_and_unsent_fields_take_their_defaults(
     as_alice: Client, alice: User
 ) -> None:
-    reminder = ReminderFactory(
+    reminder = make_reminder(
         user=alice, title="Old", description="Old text", reminder_type="backup", lead_minutes=5
     )
     update_preferences(user=alice, lead_minutes=120)
@@ -266,7 +272,7 @@ def test_put_replaces_the_reminder_and_unsent_fields_take_their_defaults(
 
 
 def test_read_only_fields_are_ignored_and_unknown_ones_refused(as_alice: Client, alice: User) -> None:
-    reminder = ReminderFactory(user=alice)
+    reminder = make_reminder(user=alice)
     sent_back = as_alice.get(detail_url(reminder)).json() | {"title": "Round trip", "status": "completed"}
     response = _json(as_alice, "put", detail_url(reminder), sent_back)
     assert response.status_code == 200, response.json()
@@ -278,7 +284,7 @@ def test_read_only_fields_are_ignored_and_unknown_ones_refused(as_alice: Client,
 
 
 def test_delete(as_alice: Client, alice: User) -> None:
-    reminder = ReminderFactory(user=alice)
+    reminder = make_reminder(user=alice)
     assert as_alice.delete(detail_url(reminder)).status_code == 204
     assert not Reminder.objects.filter(pk=reminder.pk).exists()
     assert as_alice.delete(detail_url(reminder)).status_code == 404
@@ -289,7 +295,7 @@ def test_delete(as_alice: Client, alice: User) -> None:
 
 
 def test_complete_a_one_off_then_it_is_closed(as_alice: Client, alice: User) -> None:
-    reminder = ReminderFactory(user=alice)
+    reminder = make_reminder(user=alice)
     response = _json(as_alice, "post", f"{detail_url(reminder)}complete/", {"series": False})
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -303,7 +309,7 @@ def test_complete_a_one_off_then_it_is_closed(as_alice: Client, alice: User) -> 
 
 
 def test_complete_a_recurring_one_moves_it_on_and_series_ends_it(as_alice: Client, alice: User) -> None:
-    reminder = ReminderFactory(user=alice, recurrence="daily")
+    reminder = make_reminder(user=alice, recurrence="daily")
     first_due = reminder.due_at
     response = _json(as_alice, "post", f"{detail_url(reminder)}complete/", {})  # series defaults to false
     assert response.status_code == 200, response.json()
@@ -318,7 +324,7 @@ def test_complete_a_recurring_one_moves_it_on_and_series_ends_it(as_alice: Clien
 
 @pytest.mark.parametrize(("preset", "minutes"), [("10m", 10), ("1h", 60)])
 def test_snooze_by_preset(as_alice: Client, alice: User, preset: str, minutes: int) -> None:
-    reminder = ReminderFactory(user=alice)
+    reminder = make_reminder(user=alice)
     before = timezone.now()
     response = _json(as_alice, "post", f"{detail_url(reminder)}snooze/", {"preset": preset})
     assert response.status_code == 200, response.json()
@@ -335,7 +341,7 @@ def test_snooze_by_preset(as_alice: Client, alice: User, preset: str, minutes: i
 
 def test_snooze_until_tomorrow_morning_in_the_person_s_zone(as_alice: Client, alice: User) -> None:
     update_preferences(user=alice, time_zone="Asia/Tokyo")
-    reminder = ReminderFactory(user=alice)
+    reminder = make_reminder(user=alice)
     response = _json(as_alice, "post", f"{detail_url(reminder)}snooze/", {"preset": "tomorrow"})
     assert response.status_code == 200, response.json()
     until = datetime.fromisoformat(response.json()["snoozed_until"])
@@ -347,7 +353,7 @@ def test_snooze_until_tomorrow_morning_in_the_person_s_zone(as_alice: Client, al
 
 
 def test_snooze_until_a_time_with_its_offset(as_alice: Client, alice: User) -> None:
-    reminder = ReminderFactory(user=alice)
+    reminder = make_reminder(user=alice)
     until = (timezone.now() + timedelta(hours=3)).replace(microsecond=0)
     written = until.astimezone(UTC).replace(tzinfo=None).isoformat() + "-05:00"  # 5 hours later in UTC
     response = _json(as_alice, "post", f"{detail_url(reminder)}snooze/", {"until": written})
@@ -372,7 +378,7 @@ def test_snooze_until_a_time_with_its_offset(as_alice: Client, alice: User) -> N
     ],
 )
 def test_a_bad_snooze_is_a_400_naming_its_field(as_alice: Client, alice: User, body: dict) -> None:
-    reminder = ReminderFactory(user=alice)
+    reminder = make_reminder(user=alice)
     response = _json(as_alice, "post", f"{detail_url(reminder)}snooze/", body)
     assert response.status_code == 400, response.json()
     assert set(response.json()["fields"]) <= {"until", "preset"}
@@ -382,7 +388,7 @@ def test_a_bad_snooze_is_a_400_naming_its_field(as_alice: Client, alice: User, b
 
 
 def test_cancel_then_no_more_actions(as_alice: Client, alice: User) -> None:
-    reminder = ReminderFactory(user=alice, recurrence="weekly")
+    reminder = make_reminder(user=alice, recurrence="weekly")
     response = as_alice.post(f"{detail_url(reminder)}cancel/")
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
@@ -410,7 +416,7 @@ def _every_request(reminder_id: str) -> list[tuple[str, str, Any]]:
 
 
 def test_signed_out_every_endpoint_asks_for_credentials(client: Client, alice: User) -> None:
-    reminder = ReminderFactory(user=alice)
+    reminder = make_reminder(user=alice)
     requests = [("get", URL, None), ("post", URL, {"title": "x"}), *_every_request(str(reminder.pk))]
     for method, url, body in requests:
         response = _json(client, method, url, body)
@@ -422,7 +428,7 @@ def test_signed_out_every_endpoint_asks_for_credentials(client: Client, alice: U
 def test_charlie_gets_a_404_for_alice_s_reminder_and_changes_nothing(
     client: Client, alice: User, charlie: User
 ) -> None:
-    reminder = ReminderFactory(user=alice, title="Alice's")
+    reminder = make_reminder(user=alice, title="Alice's")
     client.force_login(charlie)
     for method, url, body in _every_request(str(reminder.pk)):
         response = _json(client, method, url, body)
@@ -441,7 +447,7 @@ def test_charlie_gets_a_404_for_alice_s_reminder_and_changes_nothing(
 
 
 def test_an_api_key_acts_as_its_owner(client: Client, alice: User, charlie: User) -> None:
-    reminder = ReminderFactory(user=alice)
+    reminder = make_reminder(user=alice)
     _key, raw = create_api_key(user=charlie, name="CLI")
     headers = {"Authorization": f"Bearer {raw}"}
     assert client.get(detail_url(reminder), headers=headers).status_code == 404
@@ -514,7 +520,7 @@ def test_a_bad_field_is_a_400_naming_it_and_nothing_is_written(
     assert not Reminder.objects.exists()
 
     # The same value through PATCH changes nothing.
-    reminder = ReminderFactory(user=alice)
+    reminder = make_reminder(user=alice)
     response = _json(as_alice, "patch", detail_url(reminder), {**(extra[0] if extra else {}), field: value})
     assert response.status_code == 400, response.content[:300]
     assert field in response.json()["fields"]
@@ -559,7 +565,7 @@ def test_an_unreadable_or_unstorable_body_is_a_400_and_nothing_is_written(
     assert response.json()["error"] in {"invalid_text", "parse_error", "invalid"}
     assert response.json()["detail"]
     assert not Reminder.objects.exists()
-    reminder = ReminderFactory(user=alice)
+    reminder = make_reminder(user=alice)
     assert as_alice.patch(detail_url(reminder), raw, content_type="application/json").status_code == 400
     assert Reminder.objects.get(pk=reminder.pk).updated_at == reminder.updated_at
 
@@ -591,7 +597,7 @@ def test_errors_are_in_the_person_s_language(as_alice: Client, alice: User) -> N
     )
     assert response.status_code == 400
     assert response.json()["fields"]["colour"] == ["Campo desconocido."]
-    reminder = ReminderFactory(user=alice)
+    reminder = make_reminder(user=alice)
     naive = _json(as_alice, "post", f"{detail_url(reminder)}snooze/", {"until": "2030-03-04T09:00:00"})
     assert naive.json()["fields"]["until"] == [
         "Escribe una fecha y hora con su desfase respecto a UTC, como 2026-03-01T09:00:00+01:00."

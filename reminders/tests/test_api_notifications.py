@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,6 +16,13 @@ from reminders.models import Notification
 from reminders.tests.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def make_notification(**fields: Any) -> Notification:
+    """A notification through its factory (typed for mypy: a factory call reads as the factory)."""
+    made: Notification = NotificationFactory.create(**fields)
+    return made
+
 
 URL = "/api/v1/notifications/"
 READ_ALL = f"{URL}read-all/"
@@ -34,7 +42,7 @@ def _three(user: User) -> list[Notification]:
     """Three notifications, oldest first, a minute apart."""
     start = timezone.now() - timedelta(minutes=10)
     return [
-        NotificationFactory(
+        make_notification(
             user=user, title=f"Number {n}", url="/reminders/", created_at=start + timedelta(minutes=n)
         )
         for n in range(3)
@@ -83,7 +91,7 @@ def test_the_list_pages(as_alice: Client, alice: User) -> None:
 
 
 def test_mark_one_read_and_again_is_harmless(as_alice: Client, alice: User) -> None:
-    notification = NotificationFactory(user=alice)
+    notification = make_notification(user=alice)
     response = as_alice.post(read_url(notification))
     assert response.status_code == 200
     body = response.json()
@@ -108,7 +116,7 @@ def test_mark_all_read(as_alice: Client, alice: User) -> None:
 
 
 def test_signed_out_every_endpoint_asks_for_credentials(client: Client, alice: User) -> None:
-    notification = NotificationFactory(user=alice)
+    notification = make_notification(user=alice)
     for method, url in [("get", URL), ("post", read_url(notification)), ("post", READ_ALL)]:
         response = getattr(client, method)(url)
         assert response.status_code == 401, url
@@ -118,7 +126,7 @@ def test_signed_out_every_endpoint_asks_for_credentials(client: Client, alice: U
 
 
 def test_charlie_sees_and_changes_only_his_own(client: Client, alice: User, charlie: User) -> None:
-    alices = NotificationFactory(user=alice)
+    alices = make_notification(user=alice)
     client.force_login(charlie)
     assert client.get(URL).json() == {
         "count": 0,
@@ -130,12 +138,12 @@ def test_charlie_sees_and_changes_only_his_own(client: Client, alice: User, char
     response = client.post(read_url(alices))
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
-    assert client.post(read_url(uuid.uuid4())).status_code == 404
+    assert client.post(read_url(str(uuid.uuid4()))).status_code == 404
     assert client.post(READ_ALL).json() == {"marked": 0, "unread_count": 0}
     alices.refresh_from_db()
     assert alices.read_at is None
 
-    charlies = NotificationFactory(user=charlie)
+    charlies = make_notification(user=charlie)
     assert [item["id"] for item in client.get(URL).json()["results"]] == [str(charlies.pk)]
     assert client.post(READ_ALL).json() == {"marked": 1, "unread_count": 0}
     alices.refresh_from_db()
@@ -144,7 +152,7 @@ def test_charlie_sees_and_changes_only_his_own(client: Client, alice: User, char
 
 def test_read_takes_no_body_and_ignores_one(as_alice: Client, alice: User) -> None:
     # The actions take no body (the schema says none): whatever is sent is not even parsed.
-    notification = NotificationFactory(user=alice)
+    notification = make_notification(user=alice)
     deep = "[" * 10_000 + "]" * 10_000
     assert as_alice.post(read_url(notification), deep, content_type="application/json").status_code == 200
     notification.refresh_from_db()
