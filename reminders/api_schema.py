@@ -17,7 +17,7 @@ REMINDER_EXAMPLE: dict[str, Any] = {
     "description": "",
     "type": "rotate_keys",
     "start_date": "2026-03-02",
-    "start_time": "09:00:00",
+    "start_time": "09:00",
     "time_zone": "Europe/Madrid",
     "recurrence": "monthly",
     "rule": "FREQ=MONTHLY;BYMONTHDAY=2",

@@ -98,6 +98,22 @@ class StrictUUIDField(serializers.UUIDField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+        "example": "09:00",
+    }
+)
+class WallTimeField(serializers.TimeField):
+    """A wall time without an offset (its zone is the reminder's ``time_zone``): ``HH:MM`` out,
+    ``HH:MM`` or ``HH:MM:SS`` in (reminders are to the minute: seconds are dropped). OpenAPI's
+    ``format: time`` is RFC 3339's, which requires an offset: this is not one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S", "%H:%M:%S.%f"], **kwargs)
+
+
 class KnownFieldsMixin:
     """A misspelt field is a 400 naming it, not silently ignored (the client would think it saved).
     Read-only fields are accepted and ignored, so a client can send back what it read."""
@@ -139,7 +155,7 @@ class ReminderSerializer(KnownFieldsMixin, serializers.Serializer):
         source="reminder_type", choices=ReminderType.choices, required=False, help_text="Default: custom."
     )
     start_date = serializers.DateField(help_text="The first occurrence's date, in `time_zone`.")
-    start_time = serializers.TimeField(help_text="The first occurrence's wall time, to the minute.")
+    start_time = WallTimeField(help_text="The first occurrence's wall time, to the minute.")
     time_zone = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -205,10 +221,13 @@ class ReminderFiltersSerializer(serializers.Serializer):
     occurrence (``due_at``): after is inclusive, before exclusive; a date is the start of that day
     in the caller's time zone."""
 
-    status = serializers.ChoiceField(choices=ReminderStatus.choices, required=False)
-    type = serializers.ChoiceField(source="reminder_type", choices=ReminderType.choices, required=False)
-    due_after = serializers.CharField(required=False)
-    due_before = serializers.CharField(required=False)
+    # An empty value (``?status=``) is no filter, as a form's "any" would send it.
+    status = serializers.ChoiceField(choices=ReminderStatus.choices, required=False, allow_blank=True)
+    type = serializers.ChoiceField(
+        source="reminder_type", choices=ReminderType.choices, required=False, allow_blank=True
+    )
+    due_after = serializers.CharField(required=False, allow_blank=True)
+    due_before = serializers.CharField(required=False, allow_blank=True)
 
     def _bound(self, value: str) -> datetime:
         instant = parse_instant(value)
@@ -224,11 +243,14 @@ class ReminderFiltersSerializer(serializers.Serializer):
             )
         return instant
 
-    def validate_due_after(self, value: str) -> datetime:
-        return self._bound(value)
+    def validate_due_after(self, value: str) -> datetime | None:
+        return self._bound(value) if value.strip() else None
 
-    def validate_due_before(self, value: str) -> datetime:
-        return self._bound(value)
+    def validate_due_before(self, value: str) -> datetime | None:
+        return self._bound(value) if value.strip() else None
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return {name: value for name, value in attrs.items() if value not in ("", None)}
 
 
 class CompleteSerializer(KnownFieldsMixin, serializers.Serializer):
