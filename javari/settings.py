@@ -515,6 +515,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ApiKeyStatusEnum": "accounts.models.ApiKey.Status",
         "MessageStatusEnum": "chat.models.MessageStatus",
+        "ReminderStatusEnum": "reminders.models.ReminderStatus",
+        "ReminderTypeEnum": "reminders.models.ReminderType",
+        "SnoozePresetEnum": "reminders.serializers.SNOOZE_PRESET_CHOICES",
     },
     # Swagger UI from our static files; its script is a file too (the split view), not inline, so it
     # runs under our CSP. No validator badge: it would load an image from swagger.io.

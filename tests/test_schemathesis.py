@@ -31,6 +31,7 @@ from chat import services as chat_services
 from chat.models import ChatModel
 from chat.tests.fake_llm import FakeLLM
 from conftest import make_user
+from reminders.tests.factories import NotificationFactory, ReminderFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,18 +64,25 @@ def _report() -> Iterator[None]:
 
 @pytest.fixture
 def partner(asgi_url: str) -> Iterator[dict[str, Any]]:
-    """A person with an API key, a conversation and a second key to read and revoke; replies from
-    the fake model server."""
+    """A person with an API key, a conversation, a second key to read and revoke, a reminder and a
+    notification; replies from the fake model server."""
     with FakeLLM() as llm:
         ChatModel.objects.filter(is_default=True).update(base_url=llm.url, model="ok", api_key="sk-test")
         person = make_user("partner@example.com", display_name="Partner")
         _key, plaintext = accounts_services.create_api_key(user=person, name="schemathesis")
         other_key, _ = accounts_services.create_api_key(user=person, name="to revoke")
         conversation = chat_services.start_conversation(user=person)
+        reminder = ReminderFactory.create(user=person, recurrence="daily")
+        notification = NotificationFactory.create(user=person)
         yield {
             "base_url": asgi_url,
             "headers": {"Authorization": f"Bearer {plaintext}"},
-            "ids": {"conversation_id": str(conversation.pk), "id": str(other_key.pk)},
+            "ids": {
+                "conversation_id": str(conversation.pk),
+                "id": str(other_key.pk),
+                "reminder_id": str(reminder.pk),
+                "notification_id": str(notification.pk),
+            },
         }
 
 
