@@ -35,9 +35,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _deliveries(reminder: Reminder) -> list[tuple[str, str, int]]:
-    return sorted(
-        (d.channel, d.status, d.snooze_round) for d in Delivery.objects.filter(reminder=reminder)
-    )
+    return sorted((d.channel, d.status, d.snooze_round) for d in Delivery.objects.filter(reminder=reminder))
 
 
 def test_a_due_reminder_gets_one_in_app_notice_and_one_email_waiting(alice: User) -> None:
@@ -277,13 +275,20 @@ def test_backoff_doubles_with_jitter_and_is_capped() -> None:
 def test_a_refusal_for_now_is_retried_with_backoff_then_failed_with_the_reason(alice: User) -> None:
     reminder, due = due_reminder(alice)
     write_due_notices(now=due)
-    with smtp_server() as (handler, port), override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=port
+    with (
+        smtp_server() as (handler, port),
+        override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=port,
+        ),
     ):
         handler.reply = "451 4.3.0 Mailbox busy, try later"
         for attempt in range(1, MAX_ATTEMPTS + 1):
             before = timezone.now()
-            ids = claim_emails(now=max(before, Delivery.objects.get(channel="email").available_at), queue=False)
+            ids = claim_emails(
+                now=max(before, Delivery.objects.get(channel="email").available_at), queue=False
+            )
             assert len(ids) == 1
             assert send_emails(ids) == 0
             email = Delivery.objects.get(reminder=reminder, channel=Channel.EMAIL)
@@ -301,8 +306,13 @@ def test_a_refusal_for_now_is_retried_with_backoff_then_failed_with_the_reason(a
 def test_a_permanent_refusal_fails_at_once_and_a_good_server_gets_one_message(alice: User, bob: User) -> None:
     refused, due = due_reminder(alice, title="Refused")
     write_due_notices(now=due)
-    with smtp_server() as (handler, port), override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=port
+    with (
+        smtp_server() as (handler, port),
+        override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=port,
+        ),
     ):
         handler.reply = "550 5.1.1 No such user here"
         assert send_emails(claim_emails(now=due, queue=False)) == 0

@@ -53,7 +53,9 @@ def test_complete_by_link_once_without_signing_in(client: Client, alice: User) -
     assert "Mark as done</button>" not in client.get(url).content.decode()  # no button any more
 
 
-def test_completing_a_series_by_link_moves_it_on_and_the_old_link_is_spent(client: Client, alice: User) -> None:
+def test_completing_a_series_by_link_moves_it_on_and_the_old_link_is_spent(
+    client: Client, alice: User
+) -> None:
     reminder, _due = due_reminder(alice, recurrence="daily")
     url = _url("complete", reminder)
     assert client.post(url).status_code == 200
@@ -125,7 +127,9 @@ def test_charlie_cannot_turn_his_link_into_one_for_alices_reminder(
     assert client.post(_url("complete", alices, forged)).status_code == 400
     assert _fresh(alices).status == ReminderStatus.PENDING
     # And a link signed with another key is refused too.
-    other = signing.dumps({"r": str(alices.pk), "o": alices.due_at.isoformat()}, key="x" * 50, salt="reminders.links.complete")
+    other = signing.dumps(
+        {"r": str(alices.pk), "o": alices.due_at.isoformat()}, key="x" * 50, salt="reminders.links.complete"
+    )
     assert client.post(_url("complete", alices, other)).status_code == 400
     assert _fresh(alices).status == ReminderStatus.PENDING
 
