@@ -33,7 +33,7 @@ class RecordingHandler:
         self.reply = ""
         self.messages: list[Any] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.reply:
             return self.reply
         self.messages.append(envelope)

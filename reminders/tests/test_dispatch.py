@@ -50,9 +50,12 @@ def test_a_due_reminder_gets_one_in_app_notice_and_one_email_waiting(alice: User
     assert notification.url == f"/reminders/{reminder.pk}/"
     assert notification.idempotency_key == notification_key(reminder.pk, reminder.due_at, 0)
     email = Delivery.objects.get(reminder=reminder, channel=Channel.EMAIL)
-    assert email.available_at == due and email.occurrence == reminder.due_at and email.attempts == 0
+    assert email.available_at == due
+    assert email.occurrence == reminder.due_at
+    assert email.attempts == 0
     reminder.refresh_from_db()
-    assert reminder.next_fire_at is None and reminder.fire_occurrence is None  # a one-off: told
+    assert reminder.next_fire_at is None
+    assert reminder.fire_occurrence is None
     assert reminder.status == ReminderStatus.PENDING  # still to do: telling isn't doing
 
 
@@ -129,7 +132,8 @@ def test_a_snooze_that_ends_is_a_new_round_of_the_same_occurrence(alice: User) -
         ("in_app", "sent", 1),
     ]
     reminder.refresh_from_db()
-    assert reminder.status == ReminderStatus.PENDING and reminder.snoozed_until is None
+    assert reminder.status == ReminderStatus.PENDING
+    assert reminder.snoozed_until is None
     assert reminder.next_fire_at is None
 
 
@@ -206,7 +210,8 @@ def test_claiming_leases_the_email_and_queues_the_send_task_on_commit(
         ("reminders.tasks.send_reminder_emails", (email.pk,))
     ]
     email.refresh_from_db()
-    assert email.attempts == 1 and email.available_at == due + EMAIL_LEASE
+    assert email.attempts == 1
+    assert email.available_at == due + EMAIL_LEASE
     assert claim_emails(now=due + timedelta(seconds=1), queue=False) == []  # leased
     assert mail.outbox == []
 
@@ -222,9 +227,12 @@ def test_a_sender_killed_after_claiming_loses_nothing(alice: User) -> None:
     assert send_emails(again) == 1
     assert send_emails(again) == 0  # a redelivered task
     assert send_emails(claimed) == 0  # the first sender, back from the dead
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == [alice.email]
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [alice.email]
     email = Delivery.objects.get(reminder=reminder, channel=Channel.EMAIL)
-    assert email.status == DeliveryStatus.SENT and email.sent_at is not None and email.attempts == 2
+    assert email.status == DeliveryStatus.SENT
+    assert email.sent_at is not None
+    assert email.attempts == 2
 
 
 def test_a_delivery_leased_too_many_times_is_failed_with_the_reason(alice: User) -> None:
@@ -253,7 +261,8 @@ def test_who_gets_no_email(alice: User, bob: User) -> None:
     complete_reminder(user=alice, reminder_id=done.pk)  # done before the email left
     sent = send_emails(claim_emails(now=due, queue=False))
 
-    assert sent == 1 and [m.to for m in mail.outbox] == [[bob.email]]
+    assert sent == 1
+    assert [m.to for m in mail.outbox] == [[bob.email]]
     reasons = dict(
         Delivery.objects.filter(channel=Channel.EMAIL, status=DeliveryStatus.FAILED).values_list(
             "user__email", "last_error"
@@ -321,7 +330,7 @@ def test_a_permanent_refusal_fails_at_once_and_a_good_server_gets_one_message(al
         assert email.last_error == "SMTP 550: 5.1.1 No such user here"
 
         handler.reply = ""
-        accepted, due = due_reminder(bob, title="Accepted")
+        _accepted, due = due_reminder(bob, title="Accepted")
         write_due_notices(now=due)
         assert send_emails(claim_emails(now=due, queue=False)) == 1
         assert [envelope.rcpt_tos for envelope in handler.messages] == [[bob.email]]
@@ -341,7 +350,8 @@ def test_a_mail_server_that_is_down_is_retried_without_secrets_in_the_reason(ali
     ):
         assert send_emails(claim_emails(now=due, queue=False)) == 0
     email = Delivery.objects.get(reminder=reminder, channel=Channel.EMAIL)
-    assert email.status == DeliveryStatus.PENDING and email.attempts == 1
+    assert email.status == DeliveryStatus.PENDING
+    assert email.attempts == 1
     assert email.last_error.startswith("ConnectionRefusedError")
     assert "hunter2" not in email.last_error
 
@@ -352,7 +362,7 @@ def test_a_failure_reason_never_carries_the_password() -> None:
 
 
 def test_one_pass_writes_then_claims(alice: User) -> None:
-    reminder, due = due_reminder(alice)
+    _reminder, due = due_reminder(alice)
     result = dispatch_pass(now=due, queue=False)
     assert result.as_dict() == {"reminders": 1, "in_app": 1, "emails_written": 1, "emails_claimed": 1}
     assert send_emails(result.claimed_ids) == 1

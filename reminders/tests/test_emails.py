@@ -34,16 +34,19 @@ def test_the_email_has_text_and_html_with_absolute_signed_links(alice: User) -> 
     reminder, message = _send(alice, title="Rotate the Stripe key", description="Use the dashboard.")
 
     assert message.subject == "[Javari AI] Reminder: Rotate the Stripe key"
-    assert message.to == [alice.email] and message.from_email == settings.DEFAULT_FROM_EMAIL
+    assert message.to == [alice.email]
+    assert message.from_email == settings.DEFAULT_FROM_EMAIL
     assert "Use the dashboard." in message.body
     html, mimetype = message.alternatives[0]
-    assert mimetype == "text/html" and "Rotate the Stripe key" in html
+    assert mimetype == "text/html"
+    assert "Rotate the Stripe key" in html
     links = re.findall(r"https://javari\.example\.com/reminders/email/(\w+)/([^/\s]+)/", message.body)
     assert sorted({action for action, _token in links}) == ["complete", "open", "snooze"]
     assert len([a for a, _t in links if a == "snooze"]) == 3  # 10 minutes, 1 hour, tomorrow
     for action, token in links:
         target = read_token(action=action, token=token)
-        assert target.reminder == reminder and target.occurrence == reminder.due_at
+        assert target.reminder == reminder
+        assert target.occurrence == reminder.due_at
     assert f"https://javari.example.com/reminders/{reminder.pk}/" in message.body
     assert "72 hours" in message.body
 
@@ -76,5 +79,6 @@ def test_a_title_cannot_break_the_subject_line(alice: User) -> None:
 def test_an_html_title_is_escaped_in_the_html_part(alice: User) -> None:
     _reminder, message = _send(alice, title="<script>alert(1)</script>")
     html = message.alternatives[0][0]
-    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
     assert Delivery.objects.get(channel=Channel.EMAIL).status == "sent"
