@@ -34,8 +34,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class DeliveryInline(admin.TabularInline):
     model = Delivery
-    fields = ["occurrence", "snooze_round", "channel", "status", "attempts", "sent_at", "last_error"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "occurrence",
+        "snooze_round",
+        "channel",
+        "status",
+        "attempts",
+        "sent_at",
+        "last_error",
+    )
     ordering = ["-due_at"]
     extra = 0
     max_num = 0
@@ -55,7 +62,7 @@ class ReminderAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     ordering = ["-due_at"]
     show_full_result_count = False
-    fields = [
+    fields = readonly_fields = (
         "id",
         "user",
         "title",
@@ -81,8 +88,7 @@ class ReminderAdmin(admin.ModelAdmin):
         "action_url",
         "created_at",
         "updated_at",
-    ]
-    readonly_fields = fields
+    )
     inlines = [DeliveryInline]
     actions = ["cancel_reminders"]
 
@@ -115,7 +121,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     raw_id_fields = ["reminder", "user"]
     ordering = ["-due_at"]
     show_full_result_count = False
-    fields = [
+    fields = readonly_fields = (
         "id",
         "reminder",
         "user",
@@ -129,8 +135,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "last_error",
         "sent_at",
         "created_at",
-    ]
-    readonly_fields = fields
+    )
     actions = ["retry_deliveries"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -179,5 +184,4 @@ class CalendarFeedAdmin(ReadOnlyAdmin):
     search_fields = ["user__email"]
     raw_id_fields = ["user"]
     # token and token_hash are left out on purpose: the feed's address is its owner's secret.
-    fields = ["user", "created_at", "last_fetched_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "created_at", "last_fetched_at")

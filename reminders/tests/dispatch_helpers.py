@@ -21,7 +21,7 @@ def due_reminder(user: User, *, lead_minutes: int = 60, **fields: Any) -> tuple[
     """A reminder tomorrow at 09:00 UTC (unless ``fields`` say otherwise), and when its notice is due."""
     fields.setdefault("start_date", timezone.now().date() + timedelta(days=1))
     fields.setdefault("start_time", time(9, 0))
-    reminder = ReminderFactory(user=user, lead_minutes=lead_minutes, **fields)
+    reminder: Reminder = ReminderFactory.create(user=user, lead_minutes=lead_minutes, **fields)
     assert reminder.next_fire_at is not None
     return reminder, reminder.next_fire_at
 

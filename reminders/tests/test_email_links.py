@@ -14,7 +14,6 @@ from accounts.models import User
 from reminders.links import make_token
 from reminders.models import Reminder, ReminderStatus
 from reminders.tests.dispatch_helpers import due_reminder
-from reminders.tests.factories import ReminderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +79,7 @@ def test_snooze_by_link(client: Client, alice: User) -> None:
     assert "Snoozed until" in response.content.decode()
     snoozed = _fresh(reminder)
     assert snoozed.status == ReminderStatus.SNOOZED
+    assert snoozed.snoozed_until is not None
     assert before + timedelta(hours=1) <= snoozed.snoozed_until <= timezone.now() + timedelta(hours=1)
 
 
@@ -122,8 +122,8 @@ def test_hostile_tokens_are_a_clear_4xx(client: Client, alice: User, token: str)
 def test_charlie_cannot_turn_his_link_into_one_for_alices_reminder(
     client: Client, alice: User, charlie: User
 ) -> None:
-    alices = ReminderFactory(user=alice)
-    his = ReminderFactory(user=charlie)
+    alices, _due = due_reminder(alice)
+    his, _due = due_reminder(charlie)
     token = make_token(action="complete", reminder_id=his.pk, occurrence=his.due_at)
     # Re-signing is impossible without the key: swapping the id in the payload breaks the signature.
     value, _timestamp, _signature = token.rsplit(":", 2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -15,14 +16,14 @@ from accounts.models import User
 from conftest import make_user
 from preferences.models import UserPreferences
 from reminders.links import read_token
-from reminders.models import Channel, Delivery
+from reminders.models import Channel, Delivery, Reminder
 from reminders.services.dispatch import claim_emails, send_emails, write_due_notices
 from reminders.tests.dispatch_helpers import due_reminder
 
 pytestmark = pytest.mark.django_db
 
 
-def _send(reminder_user: User, **fields: object):
+def _send(reminder_user: User, **fields: Any) -> tuple[Reminder, Any]:
     reminder, due = due_reminder(reminder_user, **fields)
     write_due_notices(now=due)
     assert send_emails(claim_emails(now=due, queue=False)) == 1
