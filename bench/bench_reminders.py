@@ -99,12 +99,11 @@ def _init_worker() -> None:
 def _dispatcher(task: tuple[float, int]) -> dict[str, Any]:
     """Dispatch until ``expected`` emails are sent (read from the database) or the timeout."""
     deadline, expected = task
+    from bench_reminders import CountingBackend as Backend  # the class Django's settings name
     from django.db import connection
 
     from reminders.models import Delivery
     from reminders.services.dispatch import claim_emails, send_emails, write_due_notices
-
-    from bench_reminders import CountingBackend as Backend  # the class Django's settings name
 
     passes = idle = 0
     while time.time() < deadline:
@@ -205,9 +204,10 @@ def _load(bench_url: str, start: datetime) -> tuple[int, int]:
             for number, user_id in enumerate(user_ids):
                 copy.write_row((user_id, f"b{number}@example.com", True, True))
         with conn.cursor().copy(
-            "COPY reminders_reminder (id, user_id, title, description, reminder_type, start_date, start_time, "
-            "time_zone, recurrence, rule, due_at, fire_occurrence, next_fire_at, snooze_round, related_project, "
-            "action_url, status, notify_email, notify_in_app, lead_minutes, created_at, updated_at) FROM STDIN"
+            "COPY reminders_reminder (id, user_id, title, description, reminder_type, start_date, "
+            "start_time, time_zone, recurrence, rule, due_at, fire_occurrence, next_fire_at, snooze_round, "
+            "related_project, action_url, status, notify_email, notify_in_app, lead_minutes, created_at, "
+            "updated_at) FROM STDIN"
         ) as copy:
             spread = total - burst
             for number in range(total):
@@ -303,8 +303,8 @@ def main() -> None:
             start = datetime.now(UTC) + timedelta(seconds=START_DELAY)
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "UPDATE reminders_reminder SET due_at = due_at + %s, fire_occurrence = fire_occurrence + %s, "
-                    "next_fire_at = next_fire_at + %s",
+                    "UPDATE reminders_reminder SET due_at = due_at + %s, "
+                    "fire_occurrence = fire_occurrence + %s, next_fire_at = next_fire_at + %s",
                     [start - placeholder] * 3,
                 )
             connection.close()
@@ -435,15 +435,16 @@ def _print_table(result: dict[str, Any]) -> None:
         f"{setup['users']:,} users, {setup['dispatcher_processes']} processes"
     )
     print(
-        f"all sent after {result['seconds_until_all_sent']} s (aim < 60 s); duplicates {result['duplicates']}; "
-        f"unsent {result['unsent']}"
+        f"all sent after {result['seconds_until_all_sent']} s (aim < 60 s); "
+        f"duplicates {result['duplicates']}; unsent {result['unsent']}"
     )
     print(f"{'lateness':<16}{'count':>8}{'p50 s':>9}{'p99 s':>9}{'max s':>9}")
     for name, row in result["lateness"].items():
         print(f"{name:<16}{row['count']:>8}{row['p50_s']:>9}{row['p99_s']:>9}{row['max_s']:>9}")
     base = result["baseline_bare_sql_claim"]
     print(
-        f"bare SQL claim loop: {base['rows']:,} rows in {base['seconds']} s = {base['rows_per_s']:,.0f} rows/s"
+        f"bare SQL claim loop: {base['rows']:,} rows in {base['seconds']} s "
+        f"= {base['rows_per_s']:,.0f} rows/s"
     )
     print(f"written to {RESULTS.relative_to(BASE_DIR)}")
 
