@@ -294,6 +294,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=15),
         "options": {"expire_seconds": int(timedelta(minutes=15).total_seconds()) - 30},
     },
+    # One entry for every reminder (never one per reminder: DESIGN.md "Reminders and calendar").
+    "dispatch-reminders": {
+        "task": "reminders.tasks.dispatch_reminders",
+        "schedule": timedelta(seconds=5),
+        "options": {"expire_seconds": 4},
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------------
@@ -363,6 +369,11 @@ vars().update(EMAIL_CONFIG)
 if os.environ.get("EMAIL_PASSWORD_FILE") or os.environ.get("EMAIL_PASSWORD"):
     EMAIL_HOST_PASSWORD = _secret("EMAIL_PASSWORD")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Javari AI <no-reply@javari.local>")
+# Seconds an SMTP exchange may take: a reminder email is sent holding its delivery row's lock
+# (reminders/services/dispatch.py), so a mail server that hangs must not hold it for long.
+EMAIL_TIMEOUT = EMAIL_CONFIG.get("EMAIL_TIMEOUT") or env.int("EMAIL_TIMEOUT", default=20)
+# How long the complete/snooze links in a reminder email work without signing in, in seconds.
+REMINDER_LINK_MAX_AGE = env.int("REMINDER_LINK_MAX_AGE", default=int(timedelta(hours=72).total_seconds()))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Internationalisation -------------------------------------------------------------------------

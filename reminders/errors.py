@@ -16,6 +16,7 @@ __all__ = [
     "InvalidRecurrence",
     "InvalidTimeZone",
     "LinkExpired",
+    "LinkInvalid",
     "NotFound",
     "ReminderClosed",
     "RemindersError",
@@ -59,3 +60,13 @@ class LinkExpired(RemindersError):
 class CalendarImportError(RemindersError):
     code = "calendar_import_error"
     default_message = _("This file can't be imported: it isn't a valid iCalendar (.ics) file.")
+
+
+class LinkInvalid(RemindersError):
+    """A signed email link that was changed, cut short, or made for another action."""
+
+    code = "link_invalid"
+    status = 400
+    default_message = _(
+        "This link is not valid. Open it from the email again, or sign in to see your reminders."
+    )

@@ -8,6 +8,14 @@
 
 from __future__ import annotations
 
+from reminders.services.dispatch import (
+    DispatchResult,
+    claim_emails,
+    dispatch,
+    retry_deliveries,
+    send_emails,
+    write_due_notices,
+)
 from reminders.services.reminders import (
     EDITABLE_FIELDS,
     SNOOZE_PRESETS,
@@ -29,17 +37,23 @@ from reminders.services.reminders import (
 __all__ = [
     "EDITABLE_FIELDS",
     "SNOOZE_PRESETS",
+    "DispatchResult",
     "bulk_values",
     "cancel_reminder",
+    "claim_emails",
     "complete_reminder",
     "create_reminder",
     "defaults_for",
     "delete_reminder",
+    "dispatch",
     "get_reminder",
     "move_reminders_to_zone",
     "refresh_next_fire",
+    "retry_deliveries",
     "schedule_of",
+    "send_emails",
     "snooze_reminder",
     "snooze_until",
     "update_reminder",
+    "write_due_notices",
 ]
