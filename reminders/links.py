@@ -21,7 +21,6 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection
 from django.urls import reverse
 
 from reminders.errors import LinkExpired, LinkInvalid, NotFound, ReminderClosed
@@ -96,26 +95,16 @@ def read_token(*, action: str, token: str) -> LinkTarget:
 
 
 def _act(target: LinkTarget, act: Callable[[Reminder], Reminder]) -> Reminder | None:
-    """Run ``act`` on the reminder if the token's occurrence is still current; None when it isn't.
-
-    The check and the change are serialized per reminder by a PostgreSQL advisory lock, so two
-    clicks on the same link (or on "complete" and "snooze" at once) change it once: the services
-    are durable, so their row lock can't be taken here around the check.
-    """
-    key = f"reminders.links:{target.reminder.pk}"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
+    """Run ``act`` (a service given ``occurrence=target.occurrence``) on the reminder; None when the
+    occurrence is no longer current. The services check that under their row lock, so two clicks on
+    the same link (or on "complete" and "snooze" at once) change the reminder once."""
+    reminder = Reminder.objects.select_related("user").get(pk=target.reminder.pk)
+    if not LinkTarget(reminder=reminder, occurrence=target.occurrence).is_current:
+        return None
     try:
-        reminder = Reminder.objects.select_related("user").get(pk=target.reminder.pk)
-        if not LinkTarget(reminder=reminder, occurrence=target.occurrence).is_current:
-            return None
-        try:
-            return act(reminder)
-        except ReminderClosed:
-            return None
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+        return act(reminder)
+    except ReminderClosed:
+        return None
 
 
 def complete_from_link(target: LinkTarget) -> Reminder | None:
@@ -124,7 +113,9 @@ def complete_from_link(target: LinkTarget) -> Reminder | None:
 
     return _act(
         target,
-        lambda reminder: services.complete_reminder(user=reminder.user, reminder_id=reminder.pk),
+        lambda reminder: services.complete_reminder(
+            user=reminder.user, reminder_id=reminder.pk, occurrence=target.occurrence
+        ),
     )
 
 
@@ -136,5 +127,7 @@ def snooze_from_link(target: LinkTarget, *, preset: str) -> Reminder | None:
     until = services.snooze_until(user=target.reminder.user, preset=preset)
     return _act(
         target,
-        lambda reminder: services.snooze_reminder(user=reminder.user, reminder_id=reminder.pk, until=until),
+        lambda reminder: services.snooze_reminder(
+            user=reminder.user, reminder_id=reminder.pk, until=until, occurrence=target.occurrence
+        ),
     )

@@ -345,18 +345,25 @@ def update_reminder(
 
 
 def complete_reminder(
-    *, user: User, reminder_id: UUID | str, series: bool = False, now: datetime | None = None
+    *,
+    user: User,
+    reminder_id: UUID | str,
+    series: bool = False,
+    occurrence: datetime | None = None,
+    now: datetime | None = None,
 ) -> Reminder:
     """Mark the current occurrence done.
 
     A one-off reminder (or, with ``series=True``, a whole series) becomes completed; a recurring one
     moves to its next occurrence after now and stays pending, or is completed when its rule has no
-    more. Raises ``NotFound`` or ``ReminderClosed`` (already completed or cancelled).
+    more. With ``occurrence`` (a signed email link names the one it was sent for), only while that
+    is still the current occurrence, checked under the row lock.
+    Raises ``NotFound`` or ``ReminderClosed`` (already completed or cancelled, or that occurrence done).
     """
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         reminder = _locked(user=user, reminder_id=reminder_id)
-        if not reminder.is_open:
+        if not reminder.is_open or (occurrence is not None and reminder.due_at != occurrence):
             raise ReminderClosed()
         reminder.completed_at = now
         reminder.snoozed_until = None
@@ -415,10 +422,16 @@ def snooze_until(*, user: User, preset: str, now: datetime | None = None) -> dat
 
 
 def snooze_reminder(
-    *, user: User, reminder_id: UUID | str, until: datetime, now: datetime | None = None
+    *,
+    user: User,
+    reminder_id: UUID | str,
+    until: datetime,
+    occurrence: datetime | None = None,
+    now: datetime | None = None,
 ) -> Reminder:
     """Snooze the current occurrence until ``until`` (aware, in the future, within 30 days): it is
-    notified again then; later occurrences keep their times. Raises ``NotFound``,
+    notified again then; later occurrences keep their times. With ``occurrence``, only while that is
+    still the current occurrence (checked under the row lock). Raises ``NotFound``,
     ``ReminderClosed`` or ``ValidationError`` (``until``)."""
     now = now or timezone.now()
     if not isinstance(until, datetime) or until.tzinfo is None:
@@ -429,7 +442,7 @@ def snooze_reminder(
         raise ValidationError({"until": [_("Snooze for at most 30 days.")]})
     with transaction.atomic(durable=True):
         reminder = _locked(user=user, reminder_id=reminder_id)
-        if not reminder.is_open:
+        if not reminder.is_open or (occurrence is not None and reminder.due_at != occurrence):
             raise ReminderClosed()
         reminder.status = ReminderStatus.SNOOZED
         reminder.snoozed_until = until.astimezone(now.tzinfo) if now.tzinfo else until

@@ -469,3 +469,26 @@ def test_a_missing_or_malformed_id_is_not_found(alice: User, reminder_id: Any) -
         services.get_reminder(user=alice, reminder_id=reminder_id)
     with pytest.raises(NotFound):
         services.cancel_reminder(user=alice, reminder_id=reminder_id)
+
+
+def test_completing_or_snoozing_an_occurrence_that_is_no_longer_current_changes_nothing(alice: User) -> None:
+    # An email link names the occurrence it was sent for: once done, the link can't act on the next one.
+    reminder = make(alice, recurrence="daily")
+    first = reminder.due_at
+    services.complete_reminder(user=alice, reminder_id=reminder.pk, occurrence=first, now=NOW)
+    moved = Reminder.objects.get(pk=reminder.pk)
+    assert moved.due_at > first
+
+    with pytest.raises(ReminderClosed):
+        services.complete_reminder(user=alice, reminder_id=reminder.pk, occurrence=first, now=NOW)
+    with pytest.raises(ReminderClosed):
+        services.snooze_reminder(
+            user=alice, reminder_id=reminder.pk, until=NOW + timedelta(hours=1), occurrence=first, now=NOW
+        )
+    after = Reminder.objects.get(pk=reminder.pk)
+    assert (after.due_at, after.status, after.snooze_round) == (moved.due_at, moved.status, moved.snooze_round)
+
+    services.snooze_reminder(
+        user=alice, reminder_id=reminder.pk, until=NOW + timedelta(hours=1), occurrence=moved.due_at, now=NOW
+    )
+    assert Reminder.objects.get(pk=reminder.pk).status == ReminderStatus.SNOOZED
