@@ -21,10 +21,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
 from cron_descriptor import ExpressionDescriptor, Options
+from django.conf import settings
 from django.utils import formats, translation
 from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext, npgettext, pgettext
 from icalendar import vRecur
 
 from reminders.models import Recurrence
@@ -57,6 +58,8 @@ class _Unsayable(Exception):
 
 def describe(schedule: Schedule, *, language: str) -> str:
     """``schedule`` in words in ``language`` (``en`` or ``es``; another falls back to English)."""
+    if language not in dict(settings.LANGUAGES):
+        language = "en"
     with translation.override(language):
         if schedule.recurrence == Recurrence.NONE:
             return _once(schedule)
@@ -203,8 +206,18 @@ def _weekdays(codes: list[str], *, setpos: list[int]) -> str:
             "ordinal": _ordinal(setpos[0]),
             "weekdays": _join([_weekday(day) for day in sorted(plain)]),
         }
-    names = [_weekday(day) for day in sorted(plain)] + numbered
-    return _("on %(weekdays)s") % {"weekdays": _join(names)}
+    if not numbered:
+        return _("on %(weekdays)s") % {"weekdays": _join([_weekday(day) for day in sorted(plain)])}
+    # Each item carries its article ("the first Monday"): Spanish puts none before the phrase.
+    items = [
+        pgettext("weekday with its article", "%(weekday)s") % {"weekday": _weekday(day)}
+        for day in sorted(plain)
+    ]
+    return _on_phrase(_join(items + numbered))
+
+
+def _on_phrase(phrase: str) -> str:
+    return pgettext("before a phrase with its article", "on %(phrase)s") % {"phrase": phrase}
 
 
 def _monthdays(days: list[int], *, setpos: list[int]) -> str:
@@ -218,7 +231,7 @@ def _monthdays(days: list[int], *, setpos: list[int]) -> str:
     words = []
     if positive:
         words.append(
-            ngettext("day %(days)s", "days %(days)s", len(positive))
+            npgettext("month days with their article", "day %(days)s", "days %(days)s", len(positive))
             % {"days": _join([str(day) for day in positive])}
         )
     for day in sorted((day for day in days if day < 0), reverse=True):
@@ -228,7 +241,7 @@ def _monthdays(days: list[int], *, setpos: list[int]) -> str:
             words.append(_("the second-to-last day"))
         else:
             words.append(_("%(count)s days before the end of the month") % {"count": -day - 1})
-    return _("on %(days)s") % {"days": _join(words)}
+    return _on_phrase(_join(words))
 
 
 def _until(value: object, schedule: Schedule) -> str:
