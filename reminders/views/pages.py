@@ -416,7 +416,7 @@ def complete(request: HttpRequest, reminder_id: UUID) -> HttpResponse:
     except AppError as error:
         return _refused_unless_missing(request, error)
     if reminder.status != ReminderStatus.COMPLETED:
-        message = _("“%(title)s” is done for now; next: %(when)s.") % {
+        message = _("“%(title)s” is done for now; next: %(when)s") % {
             "title": reminder.title,
             "when": _local(request, reminder.due_at),
         }
@@ -449,7 +449,7 @@ def snooze(request: HttpRequest, reminder_id: UUID) -> HttpResponse:
     return _after_action(
         request,
         reminder_id,
-        _("“%(title)s” snoozed until %(when)s.") % {"title": reminder.title, "when": when},
+        _("“%(title)s” snoozed until %(when)s") % {"title": reminder.title, "when": when},
     )
 
 
