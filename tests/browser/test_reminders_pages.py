@@ -98,7 +98,8 @@ def test_create_a_weekly_reminder_see_it_upcoming_and_snooze_it(
     expect(page).to_have_url(re.compile(r"/reminders/$"))
     expect(page.locator(".message-success")).to_contain_text("Reminder “Rotate the payment keys” created.")
     reminder = Reminder.objects.get(user=ada)
-    assert (reminder.recurrence, reminder.rule, reminder.lead_minutes) == ("weekly", "FREQ=WEEKLY;BYDAY=MO", 120)
+    assert (reminder.recurrence, reminder.rule) == ("weekly", "FREQ=WEEKLY;BYDAY=MO")
+    assert reminder.lead_minutes == 120
     row = page.locator(f"#reminder-{reminder.pk}")
     expect(row).to_contain_text("Rotate the payment keys")
     expect(row).to_contain_text("Every week on Monday at 09:00")
