@@ -40,6 +40,8 @@ from chat import services as chat
 from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
 from credits.models import Plan
 from javari.parsers import MAX_JSON_DEPTH, loads
+from reminders.models import Reminder
+from reminders.tests.factories import ReminderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +131,7 @@ def _world(alice: User, staff: User) -> World:
     if reply is None:
         reply = Message.objects.create(conversation=conversation, role=Role.ASSISTANT, content="Hi")
     key = ApiKey.objects.filter(user=alice).first() or create_api_key(user=alice, name="walk")[0]
+    reminder = Reminder.objects.filter(user=alice).first() or ReminderFactory.create(user=alice, title="walk")
     admin_objects = {}
     for model in admin.site._registry:
         row = model._default_manager.order_by().values_list("pk", flat=True).first()
@@ -143,6 +146,7 @@ def _world(alice: User, staff: User) -> World:
             "reply_id": str(reply.pk),
             "key_id": str(key.pk),
             "pk": str(key.pk),
+            "reminder_id": str(reminder.pk),
             "uuid": str(_webhook_endpoint().djstripe_uuid),
         },
         admin_objects=admin_objects,

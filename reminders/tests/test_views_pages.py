@@ -601,3 +601,17 @@ def test_the_pages_in_spanish_speak_with_tu(alice_client: Client, alice: User) -
     form = _text(alice_client.get(NEW))
     assert "Nuevo recordatorio" in form
     assert "usted" not in form.lower()
+
+
+@pytest.mark.parametrize("next_url", ["9" * 40, "reminders:index", "//evil.example/", "javascript:alert(1)"])
+def test_a_next_that_is_not_a_path_on_our_site_returns_to_the_list(
+    alice_client: Client, alice: User, next_url: str
+) -> None:
+    reminder = _reminder(user=alice)
+    response = alice_client.post(_url(reminder, "snooze"), {"preset": "10m", "next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == INDEX
+    confirm = _text(alice_client.get(_url(reminder, "delete"), {"next": next_url}))
+    assert f'name="next" value="{INDEX}"' in confirm
+    response = alice_client.post(_url(reminder, "delete"), {"next": next_url})
+    assert response["Location"] == INDEX

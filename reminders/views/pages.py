@@ -22,7 +22,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -106,7 +106,11 @@ def _index_url(*, tab: str = "upcoming", reminder_type: str = "", page: int | No
 
 
 def _back(request: HttpRequest) -> str:
-    return safe_next_url(request, request.POST.get("next"), fallback=reverse("reminders:index"))
+    """Where a plain POST returns: ``next`` when it is a path on our site, else the list."""
+    wanted = request.POST.get("next") or ""
+    fallback = reverse("reminders:index")
+    # Only a path: redirect() would read any other word as a view name to reverse.
+    return safe_next_url(request, wanted, fallback=fallback) if wanted.startswith("/") else fallback
 
 
 # --- Rows -----------------------------------------------------------------------------------------
@@ -358,7 +362,7 @@ def _after_action(request: HttpRequest, reminder_id: UUID, message: str) -> Http
     band; otherwise a redirect back to ``next`` with the message."""
     if not _is_htmx(request):
         messages.success(request, message)
-        return redirect(_back(request))
+        return HttpResponseRedirect(_back(request))
     user = _user(request)
     tab = _tab_of(request.POST.get("tab"))
     reminder_type = _type_of(request.POST.get("type"))
@@ -471,7 +475,9 @@ def delete(request: HttpRequest, reminder_id: UUID) -> HttpResponse:
     user = _user(request)
     reminder = services.get_reminder(user=user, reminder_id=reminder_id)
     if request.method == "GET":
-        next_url = safe_next_url(request, request.GET.get("next"), fallback=reverse("reminders:index"))
+        wanted = request.GET.get("next") or ""
+        fallback = reverse("reminders:index")
+        next_url = safe_next_url(request, wanted, fallback=fallback) if wanted.startswith("/") else fallback
         return _render(request, "reminders/delete.html", {"reminder": reminder, "next": next_url})
     title = reminder.title
     services.delete_reminder(user=user, reminder_id=reminder_id)
@@ -480,5 +486,5 @@ def delete(request: HttpRequest, reminder_id: UUID) -> HttpResponse:
         messages.success(request, message)
         back = _back(request)
         detail_url = reverse("reminders:detail", kwargs={"reminder_id": reminder_id})
-        return redirect(reverse("reminders:index") if back.startswith(detail_url) else back)
+        return HttpResponseRedirect(reverse("reminders:index") if back.startswith(detail_url) else back)
     return _after_action(request, reminder_id, message)
