@@ -1,8 +1,19 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reminders.views import pages
 
 app_name = "reminders"
 
-# Filled by reminders/views/pages.py's routes.
-urlpatterns: list = []
+urlpatterns = [
+    path("", pages.index, name="index"),
+    path("new/", pages.create, name="new"),
+    path("preview/", pages.preview, name="preview"),
+    path("<uuid:reminder_id>/", pages.detail, name="detail"),
+    path("<uuid:reminder_id>/edit/", pages.edit, name="edit"),
+    path("<uuid:reminder_id>/complete/", pages.complete, name="complete"),
+    path("<uuid:reminder_id>/snooze/", pages.snooze, name="snooze"),
+    path("<uuid:reminder_id>/cancel/", pages.cancel, name="cancel"),
+    path("<uuid:reminder_id>/delete/", pages.delete, name="delete"),
+]
