@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The longest custom prompt a person can save, in characters (spec: a counter, then a form error).
 CUSTOM_PROMPT_MAX_CHARS = 4_000
@@ -44,8 +45,10 @@ class Theme(models.TextChoices):
 
 class WeekStart(models.IntegerChoices):
     # Python's weekday numbers (Monday is 0), as calendar.Calendar(firstweekday=…) takes them.
-    MONDAY = 0, _("Monday")
-    SUNDAY = 6, _("Sunday")
+    # A context of their own: the project's "Lunes" (a label) must not replace Django's "lunes",
+    # which sentences like "every week on Monday" use.
+    MONDAY = 0, pgettext_lazy("week start", "Monday")
+    SUNDAY = 6, pgettext_lazy("week start", "Sunday")
 
 
 class CalendarView(models.TextChoices):

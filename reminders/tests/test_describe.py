@@ -136,7 +136,8 @@ def test_rrules_part_by_part(rule: str, english: str, spanish: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "rule", ["FREQ=YEARLY;BYWEEKNO=20", "FREQ=YEARLY;BYYEARDAY=100", "FREQ=MONTHLY;BYDAY=3MO,TU;BYSETPOS=2"]
+    "rule",
+    ["FREQ=YEARLY;BYWEEKNO=20", "FREQ=YEARLY;BYYEARDAY=100", "FREQ=MONTHLY;BYMONTHDAY=1,15;BYSETPOS=2"],
 )
 def test_what_it_cant_put_in_words_is_the_rules_own_text(rule: str) -> None:
     schedule = _schedule("rrule", rule)
