@@ -11,6 +11,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from preferences import services
 from preferences.models import (
@@ -235,9 +236,10 @@ class SchedulingForm(forms.Form):
 
 
 class LeadUnit(models.TextChoices):
-    MINUTES = "minutes", _("minutes")
-    HOURS = "hours", _("hours")
-    DAYS = "days", _("days")
+    # With a context: the reminder form's own lead-time units are the same words, kept apart.
+    MINUTES = "minutes", pgettext_lazy("lead time unit", "minutes")
+    HOURS = "hours", pgettext_lazy("lead time unit", "hours")
+    DAYS = "days", pgettext_lazy("lead time unit", "days")
 
 
 LEAD_UNIT_MINUTES = {LeadUnit.MINUTES: 1, LeadUnit.HOURS: 60, LeadUnit.DAYS: 24 * 60}
@@ -257,7 +259,7 @@ class NotificationSettingsForm(forms.Form):
     """Reminders & Notifications: a new reminder's channels and lead time, and quiet hours."""
 
     notify_email = forms.BooleanField(label=_("Email"), required=False)
-    notify_in_app = forms.BooleanField(label=_("In the app"), required=False)
+    notify_in_app = forms.BooleanField(label=pgettext_lazy("notification channel", "In the app"), required=False)
     lead_amount = forms.IntegerField(
         label=_("Notify me before"),
         min_value=0,

@@ -99,7 +99,9 @@ _ZONE_NAMES: frozenset[str] | None = None
 def _zone_names() -> frozenset[str]:
     global _ZONE_NAMES
     if _ZONE_NAMES is None:
-        _ZONE_NAMES = frozenset(available_timezones())
+        # The system's zoneinfo folder also holds files that are no zone of the tz database:
+        # "localtime" (the server's own zone) and "posixrules"; "Factory" is a placeholder.
+        _ZONE_NAMES = frozenset(available_timezones()) - {"localtime", "posixrules", "Factory"}
     return _ZONE_NAMES
 
 
