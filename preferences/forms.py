@@ -9,9 +9,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from preferences import services
 from preferences.models import (
@@ -259,7 +258,9 @@ class NotificationSettingsForm(forms.Form):
     """Reminders & Notifications: a new reminder's channels and lead time, and quiet hours."""
 
     notify_email = forms.BooleanField(label=_("Email"), required=False)
-    notify_in_app = forms.BooleanField(label=pgettext_lazy("notification channel", "In the app"), required=False)
+    notify_in_app = forms.BooleanField(
+        label=pgettext_lazy("notification channel", "In the app"), required=False
+    )
     lead_amount = forms.IntegerField(
         label=_("Notify me before"),
         min_value=0,

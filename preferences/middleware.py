@@ -9,6 +9,7 @@ is ignored), so emails, reminders and the calendar use it too.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -46,10 +47,9 @@ class TimeZoneMiddleware:
         zone = self._zone_for(request)
         timezone.deactivate()
         if zone and zone != "UTC":
-            try:
+            # A zone the tz database no longer has: UTC rather than a failing page.
+            with contextlib.suppress(ValueError, ZoneInfoNotFoundError):
                 timezone.activate(zone)
-            except (ValueError, ZoneInfoNotFoundError):
-                pass  # a zone the tz database no longer has: UTC rather than a failing page
         try:
             return self.get_response(request)
         finally:

@@ -73,9 +73,7 @@ class PreferencesSerializer(serializers.Serializer):
     move_reminders = serializers.BooleanField(
         required=False,
         write_only=True,
-        help_text=_(
-            "With a new time_zone: also move your open reminders to it, keeping their times of day."
-        ),
+        help_text=_("With a new time_zone: also move your open reminders to it, keeping their times of day."),
     )
     week_start = serializers.ChoiceField(
         choices=WeekStart.choices, required=False, help_text=_("0 is Monday, 6 is Sunday.")

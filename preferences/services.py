@@ -275,7 +275,9 @@ def update_preferences(*, user: User, move_reminders: bool = False, **fields: An
     return preferences
 
 
-def _check_quiet_hours(preferences: UserPreferences, fields: dict[str, Any], errors: dict[str, list[str]]) -> None:
+def _check_quiet_hours(
+    preferences: UserPreferences, fields: dict[str, Any], errors: dict[str, list[str]]
+) -> None:
     """Quiet hours as they would be saved: both times or neither, and not the same time twice."""
     if "quiet_hours_start" not in fields and "quiet_hours_end" not in fields:
         return
@@ -322,4 +324,5 @@ def apply_preset(*, user: User, preset: BehaviorPreset | str) -> UserPreferences
     chosen = _preset_from(preset)
     if chosen is None:
         raise ValidationError({"preset": [_("Choose one of the presets offered.")]})
-    return update_preferences(user=user, preset=chosen, **chosen.fills)
+    fills: dict[str, Any] = dict(chosen.fills)
+    return update_preferences(user=user, preset=chosen, **fills)

@@ -247,7 +247,9 @@ def scheduling(request: HttpRequest) -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     """Reminders & Notifications: a new reminder's channels and lead time, and quiet hours."""
     preferences = services.get_preferences(request.user)  # type: ignore[arg-type]
-    form = NotificationSettingsForm(request.POST or None, initial=NotificationSettingsForm.initial_for(preferences))
+    form = NotificationSettingsForm(
+        request.POST or None, initial=NotificationSettingsForm.initial_for(preferences)
+    )
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -11,7 +11,6 @@ from django.test import Client
 from accounts.models import User
 from preferences import services
 from preferences.models import UserPreferences
-from reminders.models import Reminder
 from reminders.tests.factories import ReminderFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +25,13 @@ def _scheduling(**overrides: str) -> dict[str, str]:
     return data
 
 
-def _notifications(**overrides: str) -> dict[str, str]:
-    data = {"notify_email": "on", "notify_in_app": "on", "lead_amount": "1", "lead_unit": "days"}
+def _notifications(**overrides: str | None) -> dict[str, str]:
+    data: dict[str, str | None] = {
+        "notify_email": "on",
+        "notify_in_app": "on",
+        "lead_amount": "1",
+        "lead_unit": "days",
+    }
     data.update(overrides)
     return {name: value for name, value in data.items() if value is not None}
 
@@ -48,7 +52,7 @@ def test_the_page_shows_the_persons_choices(client: Client, alice: User) -> None
     assert "<h1>Calendar & Scheduling</h1>" in page
     assert '<option value="Asia/Tokyo" selected>Asia/Tokyo</option>' in page
     assert '<option value="America/New_York">America/New York</option>' in page
-    assert 'value="6" id="id_week_start_1" checked' in page or 'checked' in page.split('value="6"')[1][:80]
+    assert 'value="6" id="id_week_start_1" checked' in page or "checked" in page.split('value="6"')[1][:80]
     assert "Also move my reminders to the new time zone (keep their times of day)" in page
 
 
@@ -68,17 +72,19 @@ def test_saving_changes_the_settings_and_redirects(client: Client, alice: User) 
 
 def test_changing_the_zone_keeps_reminders_where_they_were_unless_asked(client: Client, alice: User) -> None:
     services.update_preferences(user=alice, time_zone="UTC")
-    reminder = ReminderFactory(user=alice, time_zone="UTC", start_time=time(9, 0))
+    reminder = ReminderFactory.create(user=alice, time_zone="UTC", start_time=time(9, 0))
     client.force_login(alice)
     client.post(SCHEDULING, _scheduling(time_zone="America/New_York"))
     reminder.refresh_from_db()
     assert reminder.time_zone == "UTC"
 
 
-def test_moving_reminders_with_the_zone_keeps_their_times_of_day(client: Client, alice: User, charlie: User) -> None:
+def test_moving_reminders_with_the_zone_keeps_their_times_of_day(
+    client: Client, alice: User, charlie: User
+) -> None:
     services.update_preferences(user=alice, time_zone="UTC")
-    reminder = ReminderFactory(user=alice, time_zone="UTC", start_time=time(9, 0))
-    others = ReminderFactory(user=charlie, time_zone="UTC", start_time=time(9, 0))
+    reminder = ReminderFactory.create(user=alice, time_zone="UTC", start_time=time(9, 0))
+    others = ReminderFactory.create(user=charlie, time_zone="UTC", start_time=time(9, 0))
     before = reminder.due_at
     client.force_login(alice)
     response = client.post(SCHEDULING, _scheduling(time_zone="America/New_York", move_reminders="on"))
@@ -149,17 +155,23 @@ def test_the_notifications_page_shows_the_defaults(client: Client, alice: User) 
 def test_saving_notification_settings(client: Client, alice: User) -> None:
     client.force_login(alice)
     data = _notifications(
-        notify_email=None, lead_amount="90", lead_unit="minutes", quiet_hours_start="22:00", quiet_hours_end="07:00"
+        notify_email=None,
+        lead_amount="90",
+        lead_unit="minutes",
+        quiet_hours_start="22:00",
+        quiet_hours_end="07:00",
     )
     response = client.post(NOTIFICATIONS, data, follow=True)
     assert response.redirect_chain == [(NOTIFICATIONS, 302)]
     assert "Reminder and notification settings saved." in response.text
     saved = _saved(alice)
-    assert saved.notify_email is False and saved.notify_in_app is True
+    assert saved.notify_email is False
+    assert saved.notify_in_app is True
     assert saved.lead_minutes == 90
     assert (saved.quiet_hours_start, saved.quiet_hours_end) == (time(22, 0), time(7, 0))
     page = client.get(NOTIFICATIONS).text
-    assert 'value="22:00"' in page and 'value="07:00"' in page
+    assert 'value="22:00"' in page
+    assert 'value="07:00"' in page
     assert '<option value="minutes" selected>minutes</option>' in page
 
 
@@ -169,7 +181,8 @@ def test_lead_time_in_hours_and_clearing_quiet_hours(client: Client, alice: User
     client.post(NOTIFICATIONS, _notifications(lead_amount="2", lead_unit="hours"))
     saved = _saved(alice)
     assert saved.lead_minutes == 120
-    assert saved.quiet_hours_start is None and saved.quiet_hours_end is None
+    assert saved.quiet_hours_start is None
+    assert saved.quiet_hours_end is None
     assert '<option value="hours" selected>hours</option>' in client.get(NOTIFICATIONS).text
 
 
@@ -235,4 +248,5 @@ def test_the_pages_in_spanish(client: Client, alice: User) -> None:
     response = client.post(NOTIFICATIONS, _notifications(lead_amount="-1"))
     assert "Escribe un número entero, 0 o más." in response.text
     hub = client.get("/settings/").text
-    assert "Calendario y programación" in hub and "Recordatorios y notificaciones" in hub
+    assert "Calendario y programación" in hub
+    assert "Recordatorios y notificaciones" in hub

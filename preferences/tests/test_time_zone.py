@@ -55,7 +55,6 @@ def test_an_invalid_guess_is_ignored(client: Client, alice: User, guess: str) ->
     assert services.time_zone_of(alice) == "UTC"
 
 
-
 def test_the_guess_service(alice: User) -> None:
     assert services.guess_time_zone(user=alice, time_zone="Nowhere/Atlantis") is False
     assert services.guess_time_zone(user=alice, time_zone="America/Sao_Paulo") is True
@@ -117,7 +116,7 @@ def test_every_page_loads_the_guessing_script(client: Client, alice: User) -> No
 
 def test_set_time_zone_moves_reminders_in_the_same_transaction(alice: User) -> None:
     services.update_preferences(user=alice, time_zone="UTC")
-    reminder = ReminderFactory(user=alice, time_zone="UTC", start_time=time(9, 0))
+    reminder = ReminderFactory.create(user=alice, time_zone="UTC", start_time=time(9, 0))
     services.set_time_zone(user=alice, time_zone="Europe/Madrid", move_reminders=True)
     reminder.refresh_from_db()
     assert (reminder.time_zone, reminder.start_time) == ("Europe/Madrid", time(9, 0))
@@ -125,7 +124,7 @@ def test_set_time_zone_moves_reminders_in_the_same_transaction(alice: User) -> N
 
 
 def test_set_time_zone_without_moving(alice: User) -> None:
-    reminder = ReminderFactory(user=alice, time_zone="UTC")
+    reminder = ReminderFactory.create(user=alice, time_zone="UTC")
     services.set_time_zone(user=alice, time_zone="Europe/Madrid", move_reminders=False)
     reminder.refresh_from_db()
     assert reminder.time_zone == "UTC"
@@ -150,7 +149,7 @@ def test_set_time_zone_is_durable(alice: User) -> None:
 
 
 def test_the_api_reads_and_changes_the_scheduling_fields(client: Client, alice: User) -> None:
-    reminder = ReminderFactory(user=alice, time_zone="UTC")
+    reminder = ReminderFactory.create(user=alice, time_zone="UTC")
     client.force_login(alice)
     response = client.patch(
         API,
@@ -169,8 +168,10 @@ def test_the_api_reads_and_changes_the_scheduling_fields(client: Client, alice: 
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["time_zone"] == "America/New_York"
-    assert body["week_start"] == 6 and body["calendar_view"] == "agenda"
-    assert body["notify_email"] is False and body["lead_minutes"] == 30
+    assert body["week_start"] == 6
+    assert body["calendar_view"] == "agenda"
+    assert body["notify_email"] is False
+    assert body["lead_minutes"] == 30
     assert (body["quiet_hours_start"], body["quiet_hours_end"]) == ("22:30", "06:00")
     assert "move_reminders" not in body
     reminder.refresh_from_db()
@@ -197,13 +198,20 @@ def test_the_api_reads_and_changes_the_scheduling_fields(client: Client, alice: 
         ({"move_reminders": "perhaps", "time_zone": "Europe/Madrid"}, "move_reminders"),
     ],
 )
-def test_bad_api_values_are_a_400_naming_the_field(client: Client, alice: User, data: dict, field: str) -> None:
+def test_bad_api_values_are_a_400_naming_the_field(
+    client: Client, alice: User, data: dict, field: str
+) -> None:
     client.force_login(alice)
     response = client.patch(API, data, content_type="application/json")
     assert response.status_code == 400
     assert field in response.json()["fields"]
     saved = services.get_preferences(alice)
-    assert (saved.time_zone, saved.week_start, saved.lead_minutes, saved.quiet_hours_start) == ("", 0, 1440, None)
+    assert (saved.time_zone, saved.week_start, saved.lead_minutes, saved.quiet_hours_start) == (
+        "",
+        0,
+        1440,
+        None,
+    )
 
 
 def test_the_schema_describes_the_new_fields(client: Client) -> None:

