@@ -129,6 +129,9 @@ def _world(alice: User, staff: User) -> World:
     if reply is None:
         reply = Message.objects.create(conversation=conversation, role=Role.ASSISTANT, content="Hi")
     key = ApiKey.objects.filter(user=alice).first() or create_api_key(user=alice, name="walk")[0]
+    from reminders.services.notifications import notify
+
+    notification = notify(user=alice, kind="system", title="Walk", idempotency_key="walk")
     admin_objects = {}
     for model in admin.site._registry:
         row = model._default_manager.order_by().values_list("pk", flat=True).first()
@@ -142,6 +145,7 @@ def _world(alice: User, staff: User) -> World:
             "conversation_id": str(conversation.pk),
             "reply_id": str(reply.pk),
             "key_id": str(key.pk),
+            "notification_id": str(notification.pk),
             "pk": str(key.pk),
             "uuid": str(_webhook_endpoint().djstripe_uuid),
         },
