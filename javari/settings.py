@@ -161,6 +161,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "preferences.middleware.TimeZoneMiddleware",  # dates in the person's zone (saved or guessed)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -190,6 +191,7 @@ TEMPLATES = [
                 "javari.context_processors.shell",
                 "credits.context_processors.credits_bar",
                 "preferences.context_processors.theme",
+                "reminders.context_processors.bell",  # the bell's count, read only where it shows
             ],
         },
     },

@@ -1,4 +1,5 @@
-"""The forms of Behavior & Personality and Language & Localization."""
+"""The forms of Behavior & Personality, Language & Localization, Calendar & Scheduling and
+Reminders & Notifications."""
 
 from __future__ import annotations
 
@@ -7,18 +8,21 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.translation import get_language_info
+from django.db import models
+from django.utils.translation import get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from preferences import services
 from preferences.models import (
     CUSTOM_PROMPT_MAX_CHARS,
     BehaviorPreset,
+    CalendarView,
     CodePreference,
     CommunicationTone,
     ResponseStyle,
     Theme,
     UserPreferences,
+    WeekStart,
 )
 
 # Without JavaScript the page posts "server": a newly picked preset then fills the fields the person
@@ -174,3 +178,152 @@ class BehaviorForm(LanguageThemeForm):
     def prompt_over(self) -> int:
         """How many characters the instructions are over the limit (0 when within it)."""
         return max(0, self.prompt_length - CUSTOM_PROMPT_MAX_CHARS)
+
+
+# --- Calendar & Scheduling, Reminders & Notifications ---------------------------------------------
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone, as (name, name with spaces for underscores): America/New York."""
+    from reminders.recurrence import zone_choices as names
+
+    return [(name, name.replace("_", " ")) for name in names()]
+
+
+class SchedulingForm(forms.Form):
+    """Calendar & Scheduling: the person's time zone, the first day of the week, the calendar's view."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=zone_choices,
+        help_text=_("Dates and times on every page, in emails and in your reminders use this zone."),
+        error_messages={
+            "invalid_choice": _("Choose a time zone from the list, like Europe/Madrid or America/New_York."),
+            "required": _("Choose a time zone from the list."),
+        },
+    )
+    move_reminders = forms.BooleanField(
+        label=_("Also move my reminders to the new time zone (keep their times of day)"),
+        required=False,
+        help_text=_("A reminder at 09:00 stays at 09:00, in the new zone. Otherwise it keeps its own zone."),
+    )
+    week_start = forms.TypedChoiceField(
+        label=_("Week starts on"),
+        choices=WeekStart.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose Monday or Sunday.")},
+    )
+    calendar_view = forms.ChoiceField(
+        label=_("Default calendar view"),
+        choices=CalendarView.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose month, week or agenda.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def initial_for(cls, preferences: UserPreferences) -> dict[str, Any]:
+        return {
+            "time_zone": services.time_zone_of(preferences.user),
+            "week_start": preferences.week_start,
+            "calendar_view": preferences.calendar_view,
+        }
+
+
+class LeadUnit(models.TextChoices):
+    # With a context: the reminder form's own lead-time units are the same words, kept apart.
+    MINUTES = "minutes", pgettext_lazy("lead time unit", "minutes")
+    HOURS = "hours", pgettext_lazy("lead time unit", "hours")
+    DAYS = "days", pgettext_lazy("lead time unit", "days")
+
+
+LEAD_UNIT_MINUTES = {LeadUnit.MINUTES: 1, LeadUnit.HOURS: 60, LeadUnit.DAYS: 24 * 60}
+LEAD_MINUTES_MAX = 30 * 24 * 60
+
+
+def lead_parts(minutes: int) -> tuple[int, str]:
+    """A lead time in the largest unit it is a whole number of: 1440 → (1, "days"), 90 → (90, "minutes")."""
+    for unit in (LeadUnit.DAYS, LeadUnit.HOURS):
+        size = LEAD_UNIT_MINUTES[unit]
+        if minutes and minutes % size == 0:
+            return minutes // size, unit.value
+    return minutes, LeadUnit.MINUTES.value
+
+
+class NotificationSettingsForm(forms.Form):
+    """Reminders & Notifications: a new reminder's channels and lead time, and quiet hours."""
+
+    notify_email = forms.BooleanField(label=_("Email"), required=False)
+    notify_in_app = forms.BooleanField(
+        label=pgettext_lazy("notification channel", "In the app"), required=False
+    )
+    lead_amount = forms.IntegerField(
+        label=_("Notify me before"),
+        min_value=0,
+        max_value=LEAD_MINUTES_MAX,
+        error_messages={
+            "invalid": _("Enter a whole number, 0 or more."),
+            "required": _("Enter a whole number, 0 or more."),
+            "min_value": _("Enter a whole number, 0 or more."),
+            "max_value": _("The lead time can be at most 30 days."),
+        },
+    )
+    lead_unit = forms.ChoiceField(
+        label=_("Unit"),
+        choices=LeadUnit.choices,
+        error_messages={"invalid_choice": _("Choose minutes, hours or days.")},
+    )
+    quiet_hours_start = forms.TimeField(
+        label=_("Quiet from"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": _("Enter a time like 22:00.")},
+    )
+    quiet_hours_end = forms.TimeField(
+        label=_("Quiet until"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": _("Enter a time like 07:00.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def initial_for(cls, preferences: UserPreferences) -> dict[str, Any]:
+        amount, unit = lead_parts(preferences.lead_minutes)
+        return {
+            "notify_email": preferences.notify_email,
+            "notify_in_app": preferences.notify_in_app,
+            "lead_amount": amount,
+            "lead_unit": unit,
+            "quiet_hours_start": preferences.quiet_hours_start,
+            "quiet_hours_end": preferences.quiet_hours_end,
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        amount, unit = cleaned.get("lead_amount"), cleaned.get("lead_unit")
+        if amount is not None and unit:
+            minutes = amount * LEAD_UNIT_MINUTES[LeadUnit(unit)]
+            if minutes > LEAD_MINUTES_MAX:
+                self.add_error("lead_amount", _("The lead time can be at most 30 days."))
+            else:
+                cleaned["lead_minutes"] = minutes
+        return cleaned
+
+    def preference_values(self) -> dict[str, Any]:
+        """The cleaned values, named as ``services.update_preferences`` takes them."""
+        data = self.cleaned_data
+        return {
+            "notify_email": data["notify_email"],
+            "notify_in_app": data["notify_in_app"],
+            "lead_minutes": data["lead_minutes"],
+            "quiet_hours_start": data.get("quiet_hours_start"),
+            "quiet_hours_end": data.get("quiet_hours_end"),
+        }

@@ -16,12 +16,17 @@ from preferences import services
 from preferences.models import (
     CUSTOM_PROMPT_MAX_CHARS,
     BehaviorPreset,
+    CalendarView,
     CodePreference,
     CommunicationTone,
     ResponseStyle,
     Theme,
     UserPreferences,
+    WeekStart,
 )
+
+# The longest lead time a reminder takes (reminders.models.LEAD_MINUTES_MAX): 30 days, in minutes.
+LEAD_MINUTES_MAX = 30 * 24 * 60
 
 
 def _at_most(limit: int) -> str:
@@ -34,10 +39,12 @@ def _at_most_help() -> str:
 
 
 class PreferencesSerializer(serializers.Serializer):
-    """What a person set in Behavior & Personality and Language & Localization.
+    """What a person set in Behavior & Personality, Calendar & Scheduling, Reminders & Notifications
+    and Language & Localization.
 
     ``preset`` is the preset's key (or null). Setting it through the API fills nothing else: send the
-    fields you want with it. ``preferred_language`` is the language Javari replies in.
+    fields you want with it. ``preferred_language`` is the language Javari replies in. ``time_zone``
+    is an IANA name; send ``move_reminders: true`` with it to move your open reminders too.
     """
 
     preset = serializers.SlugRelatedField(
@@ -54,7 +61,53 @@ class PreferencesSerializer(serializers.Serializer):
     preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     theme = serializers.ChoiceField(choices=Theme.choices, required=False)
     sidebar_default_open = serializers.BooleanField(required=False)
+    # Calendar & Scheduling.
+    time_zone = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text=_(
+            "Your IANA time zone, like Europe/Madrid: dates, reminders and emails use it. UTC until "
+            "set or guessed from your browser."
+        ),
+    )
+    move_reminders = serializers.BooleanField(
+        required=False,
+        write_only=True,
+        help_text=_("With a new time_zone: also move your open reminders to it, keeping their times of day."),
+    )
+    week_start = serializers.ChoiceField(
+        choices=WeekStart.choices, required=False, help_text=_("0 is Monday, 6 is Sunday.")
+    )
+    calendar_view = serializers.ChoiceField(choices=CalendarView.choices, required=False)
+    # Reminders & Notifications: a new reminder's defaults, and quiet hours for email.
+    notify_email = serializers.BooleanField(required=False)
+    notify_in_app = serializers.BooleanField(required=False)
+    lead_minutes = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=LEAD_MINUTES_MAX,
+        help_text=_("How long before a reminder is due to notify, in minutes (0 to 43200, 30 days)."),
+    )
+    quiet_hours_start = serializers.TimeField(
+        required=False,
+        allow_null=True,
+        format="%H:%M",
+        help_text=_(
+            "Reminder emails due between quiet_hours_start and quiet_hours_end (your time zone) wait "
+            "until the end; in-app notifications are never held back. Both set, or both null."
+        ),
+    )
+    quiet_hours_end = serializers.TimeField(required=False, allow_null=True, format="%H:%M")
     updated_at = serializers.DateTimeField(read_only=True)
+
+    def validate_time_zone(self, value: str) -> str:
+        from reminders.errors import InvalidTimeZone
+        from reminders.recurrence import zone_named
+
+        try:
+            return zone_named(value).key
+        except InvalidTimeZone as exc:
+            raise serializers.ValidationError(str(exc), code="invalid_time_zone") from exc
 
     def validate_custom_system_prompt(self, value: str) -> str:
         value = services.normalize_prompt(value)
@@ -87,6 +140,14 @@ def preferences_data(preferences: UserPreferences, user: User) -> dict[str, Any]
         "preferred_language": services.reply_language(user),
         "theme": preferences.theme,
         "sidebar_default_open": preferences.sidebar_default_open,
+        "time_zone": preferences.time_zone or "UTC",
+        "week_start": preferences.week_start,
+        "calendar_view": preferences.calendar_view,
+        "notify_email": preferences.notify_email,
+        "notify_in_app": preferences.notify_in_app,
+        "lead_minutes": preferences.lead_minutes,
+        "quiet_hours_start": preferences.quiet_hours_start,
+        "quiet_hours_end": preferences.quiet_hours_end,
         "updated_at": preferences.updated_at,
     }
 

@@ -213,11 +213,14 @@ def _preset_from(value: BehaviorPreset | str | None) -> BehaviorPreset | None:
     return preset
 
 
-def update_preferences(*, user: User, **fields: Any) -> UserPreferences:
+def update_preferences(*, user: User, move_reminders: bool = False, **fields: Any) -> UserPreferences:
     """Change some of the user's preferences (and ``language``, the user's own); all or nothing.
 
     Every value is validated before anything is written: one bad value raises ``ValidationError``
     naming each bad field, and nothing changes. ``preset`` is a ``BehaviorPreset``, its key, or None.
+    ``time_zone`` is an IANA name; with ``move_reminders`` a changed zone also moves the person's
+    open reminders to it, keeping their times of day, in the same transaction. Quiet hours are both
+    set or both empty, and start and end differ (a range may cross midnight: 22:00 to 07:00).
     """
     unknown = set(fields) - PREFERENCE_FIELDS - {"language"}
     if unknown:
@@ -248,6 +251,8 @@ def update_preferences(*, user: User, **fields: Any) -> UserPreferences:
         fields["custom_system_prompt"] = normalize_prompt(fields["custom_system_prompt"])
 
     preferences = get_preferences(user)
+    previous_zone = preferences.time_zone
+    _check_quiet_hours(preferences, fields, errors)
     for name, value in fields.items():
         setattr(preferences, name, value)
     try:
@@ -258,11 +263,60 @@ def update_preferences(*, user: User, **fields: Any) -> UserPreferences:
     if errors:
         raise ValidationError(errors)
 
+    zone_changed = bool(preferences.time_zone) and preferences.time_zone != previous_zone
     with transaction.atomic(durable=True):
         preferences.save()
         if language is not None and language != user.language:
             accounts_services.set_user_language(user=user, language=language)
+        if move_reminders and zone_changed:
+            from reminders import services as reminders_services
+
+            reminders_services.move_reminders_to_zone(user=user, time_zone=preferences.time_zone)
     return preferences
+
+
+def _check_quiet_hours(
+    preferences: UserPreferences, fields: dict[str, Any], errors: dict[str, list[str]]
+) -> None:
+    """Quiet hours as they would be saved: both times or neither, and not the same time twice."""
+    if "quiet_hours_start" not in fields and "quiet_hours_end" not in fields:
+        return
+    start = fields.get("quiet_hours_start", preferences.quiet_hours_start)
+    end = fields.get("quiet_hours_end", preferences.quiet_hours_end)
+    if (start is None) != (end is None):
+        name = "quiet_hours_end" if end is None else "quiet_hours_start"
+        errors.setdefault(name, []).append(
+            str(_("Set both times of your quiet hours, or leave both empty to have none."))
+        )
+    elif start is not None and start == end:
+        errors.setdefault("quiet_hours_end", []).append(
+            str(_("Quiet hours need to end at a different time than they start."))
+        )
+
+
+def set_time_zone(*, user: User, time_zone: str, move_reminders: bool) -> UserPreferences:
+    """Save the person's IANA time zone (``Europe/Madrid``); with ``move_reminders`` their open
+    reminders move to it too, keeping their times of day, in the same transaction. Durable.
+    Raises ``ValidationError`` (``time_zone``) for a name that isn't in the tz database."""
+    if not time_zone:
+        raise ValidationError({"time_zone": [_("Choose a time zone from the list.")]})
+    return update_preferences(user=user, time_zone=time_zone, move_reminders=move_reminders)
+
+
+def guess_time_zone(*, user: User, time_zone: str) -> bool:
+    """Keep the browser's guess of the person's zone, only while they have none saved; returns
+    whether it was saved. An invalid guess is ignored (False). Durable: one conditional update, so
+    two tabs guessing at once, or a choice made meanwhile, are never overwritten."""
+    from reminders.errors import InvalidTimeZone
+    from reminders.recurrence import zone_named
+
+    try:
+        zone = zone_named(time_zone).key
+    except InvalidTimeZone:
+        return False
+    get_preferences(user)
+    with transaction.atomic(durable=True):
+        return UserPreferences.objects.filter(user=user, time_zone="").update(time_zone=zone) == 1
 
 
 def apply_preset(*, user: User, preset: BehaviorPreset | str) -> UserPreferences:
@@ -270,4 +324,5 @@ def apply_preset(*, user: User, preset: BehaviorPreset | str) -> UserPreferences
     chosen = _preset_from(preset)
     if chosen is None:
         raise ValidationError({"preset": [_("Choose one of the presets offered.")]})
-    return update_preferences(user=user, preset=chosen, **chosen.fills)
+    fills: dict[str, Any] = dict(chosen.fills)
+    return update_preferences(user=user, preset=chosen, **fills)

@@ -1,4 +1,5 @@
-"""Settings: the hub, Behavior & Personality (with its live prompt preview), Language & Localization."""
+"""Settings: the hub, Behavior & Personality (with its live prompt preview), Calendar & Scheduling,
+Reminders & Notifications, Language & Localization."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from javari.shell import THEME_COOKIE
 from javari.web import login_required
 from preferences import services
 from preferences.context_processors import saved_theme
-from preferences.forms import BehaviorForm, LanguageThemeForm
+from preferences.forms import BehaviorForm, LanguageThemeForm, NotificationSettingsForm, SchedulingForm
 from preferences.models import CUSTOM_PROMPT_MAX_CHARS
 
 
@@ -46,6 +47,16 @@ SECTIONS = [
         gettext_lazy("Security & API Keys"),
         gettext_lazy("Manage all tokens and credentials"),
         "accounts:security",
+    ),
+    Section(
+        gettext_lazy("Calendar & Scheduling"),
+        gettext_lazy("Your time zone, the first day of the week and the calendar's view"),
+        "preferences:scheduling",
+    ),
+    Section(
+        gettext_lazy("Reminders & Notifications"),
+        gettext_lazy("How and when reminders reach you, and quiet hours"),
+        "preferences:notifications",
     ),
     Section(
         gettext_lazy("Language & Localization"),
@@ -198,3 +209,55 @@ def language(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Language and theme saved."))
             return response
     return render(request, "preferences/language.html", {"form": form})
+
+
+# --- Calendar & Scheduling ------------------------------------------------------------------------
+
+
+@login_required
+def scheduling(request: HttpRequest) -> HttpResponse:
+    """Calendar & Scheduling: time zone (optionally moving the reminders with it), week start, view."""
+    preferences = services.get_preferences(request.user)  # type: ignore[arg-type]
+    initial = SchedulingForm.initial_for(preferences)
+    form = SchedulingForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_preferences(
+                    user=request.user,  # type: ignore[arg-type]
+                    time_zone=data["time_zone"],
+                    week_start=data["week_start"],
+                    calendar_view=data["calendar_view"],
+                    move_reminders=data["move_reminders"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Calendar and scheduling settings saved."))
+                return redirect("preferences:scheduling")
+        return render(request, "preferences/scheduling.html", {"form": form}, status=400)
+    return render(request, "preferences/scheduling.html", {"form": form, "saved_zone": preferences.time_zone})
+
+
+# --- Reminders & Notifications --------------------------------------------------------------------
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """Reminders & Notifications: a new reminder's channels and lead time, and quiet hours."""
+    preferences = services.get_preferences(request.user)  # type: ignore[arg-type]
+    form = NotificationSettingsForm(
+        request.POST or None, initial=NotificationSettingsForm.initial_for(preferences)
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_preferences(user=request.user, **form.preference_values())  # type: ignore[arg-type]
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Reminder and notification settings saved."))
+                return redirect("preferences:notifications")
+        return render(request, "preferences/notifications.html", {"form": form}, status=400)
+    return render(request, "preferences/notifications.html", {"form": form})

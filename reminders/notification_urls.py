@@ -1,8 +1,15 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reminders.views import notifications as views
 
 app_name = "notifications"
 
-# Filled by reminders/views/notifications.py's routes.
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("badge/", views.badge, name="badge"),
+    path("panel/", views.panel, name="panel"),
+    path("read-all/", views.read_all, name="read_all"),
+    path("<uuid:notification_id>/read/", views.read, name="read"),
+]

@@ -33,6 +33,14 @@ def test_get_returns_the_defaults_the_first_time(client: Client, alice: User) ->
         "preferred_language": "en",
         "theme": "auto",
         "sidebar_default_open": False,
+        "time_zone": "UTC",
+        "week_start": 0,
+        "calendar_view": "month",
+        "notify_email": True,
+        "notify_in_app": True,
+        "lead_minutes": 1440,
+        "quiet_hours_start": None,
+        "quiet_hours_end": None,
     }
 
 

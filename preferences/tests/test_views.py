@@ -49,6 +49,8 @@ def test_the_hub_lists_the_sections_that_exist_in_the_specs_order(client: Client
     expected = [
         ("Behavior &amp; Personality", "Customize how Javari responds to you", BEHAVIOR),
         ("Security &amp; API Keys", "Manage all tokens and credentials", "/accounts/security/"),
+        ("Calendar &amp; Scheduling", "Your time zone, the first day of the week", "/settings/calendar/"),
+        ("Reminders &amp; Notifications", "How and when reminders reach you", "/settings/notifications/"),
         ("Language &amp; Localization", "Choose your preferred language", LANGUAGE),
         ("Usage &amp; Analytics", "View your activity and stats", "/settings/usage/"),
     ]
@@ -63,7 +65,7 @@ def test_the_hub_lists_the_sections_that_exist_in_the_specs_order(client: Client
 def test_sections_of_features_not_built_yet_are_absent(client: Client, alice: User) -> None:
     client.force_login(alice)
     page = client.get("/settings/").text
-    for absent in ("Integrations", "Calendar &amp; Scheduling", "Reminders &amp; Notifications"):
+    for absent in ("Integrations",):
         assert absent not in page
 
 
