@@ -6,6 +6,7 @@ reminder (its own, or these from an earlier run) gets nothing new.
 from __future__ import annotations
 
 from datetime import time, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ def seed_demo_reminders(user: User) -> int:
     today = to_wall(timezone.now(), zone_named(DEMO_TIME_ZONE)).date()
     tomorrow = today + timedelta(days=1)
     next_monday = today + timedelta(days=7 - today.weekday())
-    reminders = [
+    reminders: list[dict[str, Any]] = [
         {
             "title": "Weekly backup of the Supabase database",
             "reminder_type": ReminderType.BACKUP,
