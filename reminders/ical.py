@@ -253,10 +253,14 @@ def _zone_name(value: tzinfo | None) -> str | None:
 
 
 def _wall_in(moment: datetime, zone_name: str) -> datetime:
-    return to_wall(moment, ZoneInfo(zone_name)) if moment.tzinfo is not None else moment
+    """The wall time in ``zone_name``: as written when it was written in that zone (so a time in a
+    DST gap keeps its wall time, read by our rule), else the same instant there."""
+    if moment.tzinfo is None or _zone_name(moment.tzinfo) == zone_name:
+        return moment.replace(tzinfo=None)
+    return to_wall(moment, ZoneInfo(zone_name))
 
 
-def _read_event(component: icalendar.Event, *, default_zone: str) -> ParsedEvent:
+def _read_event(component: icalendar.Component, *, default_zone: str) -> ParsedEvent:
     title = " ".join(_text_of(component, "SUMMARY").split())
     uid = " ".join(_text_of(component, "UID").split())
     start_prop = component.get("DTSTART")

@@ -488,7 +488,7 @@ def feed_owner(*, token: str, now: datetime | None = None) -> User:
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         raise NotFound()
     feed = CalendarFeed.objects.select_related("user").filter(token_hash=_token_hash(token)).first()
-    if feed is None or not secrets.compare_digest(feed.token, token) or not feed.user.is_active:
+    if feed is None or not secrets.compare_digest(str(feed.token), token) or not feed.user.is_active:
         raise NotFound()
     now = now or timezone.now()
     # At most one write a minute per feed, however often a calendar app polls.

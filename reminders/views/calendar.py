@@ -101,8 +101,8 @@ def _by_day(
                 day += timedelta(days=1)
         elif first <= wall.date() <= last:
             days.setdefault(wall.date(), []).append(Shown(item, wall))
-    for shown in days.values():
-        shown.sort(key=lambda s: (not s.item.all_day, s.wall, s.item.title.casefold()))
+    for day_items in days.values():
+        day_items.sort(key=lambda s: (not s.item.all_day, s.wall, s.item.title.casefold()))
     return days
 
 
@@ -462,7 +462,7 @@ def feed_reset(request: HttpRequest) -> HttpResponse:
 def import_ics(request: HttpRequest) -> HttpResponse:
     """Import an ``.ics`` file's events; a summary says what was imported and why any were skipped."""
     if request.method != "POST":
-        return render(request, "reminders/calendar/import.html", {"form": ImportForm()})
+        return render(request, "reminders/calendar/import.html", _import_context(ImportForm()))
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
@@ -474,7 +474,11 @@ def import_ics(request: HttpRequest) -> HttpResponse:
         else:
             _summary_messages(request, summary)
             return redirect("calendar:import")
-    return render(request, "reminders/calendar/import.html", {"form": form}, status=400)
+    return render(request, "reminders/calendar/import.html", _import_context(form), status=400)
+
+
+def _import_context(form: ImportForm) -> dict[str, Any]:
+    return {"form": form, "max_bytes": services.IMPORT_MAX_BYTES}
 
 
 def _summary_messages(request: HttpRequest, summary: services.ImportSummary) -> None:
