@@ -7,6 +7,7 @@ and ``end_at`` are the same instants in UTC, computed by the server.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -25,53 +26,56 @@ WALL_HELP = _(
 )
 
 
+_WALL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?")
+_OFFSET = re.compile(r"(?:Z|[+-][0-9]{2}:?[0-9]{2})$")
+
+
 def parse_wall(value: str) -> date | datetime:
     """``YYYY-MM-DD`` as a date, ``YYYY-MM-DDTHH:MM[:SS]`` as a naive datetime; ``ValidationError``
     for anything else (an offset included: the zone goes in ``time_zone``)."""
     text = value.strip()
-    if len(text) == 10:
+    if _WALL.fullmatch(text):
         try:
-            return date.fromisoformat(text)
+            return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
         except ValueError:
             pass
-    else:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            moment = None
-        if moment is not None:
-            if moment.tzinfo is not None:
-                raise serializers.ValidationError(
-                    _(
-                        "Give the wall time without a UTC offset, like 2026-12-01T09:30; "
-                        "the zone goes in time_zone."
-                    )
-                )
-            return moment
+    elif _WALL.fullmatch(_OFFSET.sub("", text)):
+        raise serializers.ValidationError(
+            _("Give the wall time without a UTC offset, like 2026-12-01T09:30; the zone goes in time_zone.")
+        )
     raise serializers.ValidationError(_("Enter a date (2026-12-01) or a date and time (2026-12-01T09:30)."))
+
+
+class TextField(serializers.CharField):
+    """A CharField that takes only JSON strings (DRF's turns numbers into text)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class EventInputSerializer(serializers.Serializer):
     """What a create (POST, PUT) or a change (PATCH) sends; the service checks the event as a whole."""
 
-    title = serializers.CharField(max_length=10_000, help_text=_("At most 200 characters."))
-    description = serializers.CharField(
+    title = TextField(max_length=10_000, help_text=_("At most 200 characters."))
+    description = TextField(
         allow_blank=True, required=False, max_length=100_000, help_text=_("At most 5,000 characters.")
     )
     event_type = serializers.ChoiceField(choices=EventType.choices, required=False)
     all_day = serializers.BooleanField(required=False)
-    start = serializers.CharField(max_length=40, help_text=WALL_HELP)
-    end = serializers.CharField(
+    start = TextField(max_length=40, help_text=WALL_HELP)
+    end = TextField(
         max_length=40,
         required=False,
         allow_null=True,
         allow_blank=True,
         help_text=_("As start. Empty: an hour after the start, or the one day of an all-day event."),
     )
-    time_zone = serializers.CharField(
+    time_zone = TextField(
         max_length=64, required=False, help_text=_("An IANA zone, like Europe/Madrid. Default: yours.")
     )
-    rule = serializers.CharField(
+    rule = TextField(
         max_length=600,
         required=False,
         allow_blank=True,

@@ -5,6 +5,7 @@ cron reminders become an RRULE or, when no RRULE can say them, RDATEs."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
-def _parse(body: bytes) -> icalendar.Calendar:
+def _parse(body: bytes) -> Any:
     calendar = icalendar.Calendar.from_ical(body)
     assert calendar["PRODID"] == ical.PRODID
     assert calendar["VERSION"] == "2.0"
@@ -41,9 +42,14 @@ def test_the_feed_holds_events_and_open_reminders_as_rrules_with_vtimezones(alic
         rule="FREQ=WEEKLY;BYDAY=TU;UNTIL=20270131",
     )
     services.create_event(
-        user=alice, title="Launch", all_day=True, start=date(2026, 12, 15), end=date(2026, 12, 16), time_zone="UTC"
+        user=alice,
+        title="Launch",
+        all_day=True,
+        start=date(2026, 12, 15),
+        end=date(2026, 12, 16),
+        time_zone="UTC",
     )
-    ReminderFactory(
+    ReminderFactory.create(
         user=alice,
         title="Rotate keys",
         start_date=date(2026, 12, 2),
@@ -53,12 +59,12 @@ def test_the_feed_holds_events_and_open_reminders_as_rrules_with_vtimezones(alic
         lead_minutes=60,
         now=NOW,
     )
-    closed = ReminderFactory(user=alice, title="Done already", now=NOW)
+    closed = ReminderFactory.create(user=alice, title="Done already", now=NOW)
     services.cancel_reminder(user=alice, reminder_id=closed.id)
     events, reminders = services.feed_contents(user=alice)
     calendar = _parse(ical.build_calendar(events=events, reminders=reminders, now=NOW, name="Javari AI"))
 
-    components = {str(c["SUMMARY"]): c for c in calendar.walk("VEVENT")}
+    components: dict[str, Any] = {str(c["SUMMARY"]): c for c in calendar.walk("VEVENT")}
     assert set(components) == {"Standup", "Launch", "Rotate keys"}  # not the cancelled reminder
     zones = {str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")}
     assert {"America/New_York", "Europe/Madrid"} <= zones
@@ -88,7 +94,7 @@ def test_the_feed_holds_events_and_open_reminders_as_rrules_with_vtimezones(alic
 
 
 def test_a_weekday_cron_becomes_an_rrule_saying_the_same_thing(alice: User) -> None:
-    reminder = ReminderFactory(
+    reminder = ReminderFactory.create(
         user=alice,
         title="Standup notes",
         start_date=date(2026, 12, 1),
@@ -105,9 +111,10 @@ def test_a_weekday_cron_becomes_an_rrule_saying_the_same_thing(alice: User) -> N
     assert start == datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Europe/Madrid"))
     rule = dateutil_rrule.rrulestr(component["RRULE"].to_ical().decode(), dtstart=start.replace(tzinfo=None))
     ours = services.schedule_of(reminder).between(NOW, NOW + timedelta(days=28))
-    theirs = [wall.replace(tzinfo=ZoneInfo("Europe/Madrid")).astimezone(UTC) for wall in rule.between(
-        datetime(2026, 11, 30), datetime(2026, 12, 28, 13, 0), inc=True
-    )]
+    theirs = [
+        wall.replace(tzinfo=ZoneInfo("Europe/Madrid")).astimezone(UTC)
+        for wall in rule.between(datetime(2026, 11, 30), datetime(2026, 12, 28, 13, 0), inc=True)
+    ]
     assert theirs == ours
 
 
@@ -126,7 +133,7 @@ def test_cron_as_rrule(expression: str, expected: str | None) -> None:
 
 
 def test_a_cron_no_rrule_can_say_is_written_as_the_next_years_rdates(alice: User) -> None:
-    reminder = ReminderFactory(
+    reminder = ReminderFactory.create(
         user=alice,
         start_date=date(2026, 12, 1),
         start_time=time(0, 0),
