@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ from chat import services as chat_services
 from chat.models import ChatModel
 from chat.tests.fake_llm import FakeLLM
 from conftest import make_user
+from reminders import services as reminders_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,10 +73,17 @@ def partner(asgi_url: str) -> Iterator[dict[str, Any]]:
         _key, plaintext = accounts_services.create_api_key(user=person, name="schemathesis")
         other_key, _ = accounts_services.create_api_key(user=person, name="to revoke")
         conversation = chat_services.start_conversation(user=person)
+        event = reminders_services.create_event(
+            user=person, title="Review", start=datetime(2026, 12, 1, 9, 0)
+        )
         yield {
             "base_url": asgi_url,
             "headers": {"Authorization": f"Bearer {plaintext}"},
-            "ids": {"conversation_id": str(conversation.pk), "id": str(other_key.pk)},
+            "ids": {
+                "conversation_id": str(conversation.pk),
+                "id": str(other_key.pk),
+                "event_id": str(event.pk),
+            },
         }
 
 
