@@ -18,13 +18,32 @@ The rule, the same for presets, RRULEs and cron (docs/DESIGN.md "Reminders and c
 
 Neither dateutil with an aware DTSTART (which drops the gap's instances) nor croniter with an aware
 start (which fires twice in the repeated hour) does this by itself; feeding both naive wall times
-and converting here does. Each occurrence search is bounded (``MAX_SCAN``), so a rule that almost
-never matches cannot hold a request or the dispatcher.
+and converting here does.
+
+Runaway rules. dateutil yields nothing until a period matches, and loops to the year 9999 inside
+one ``next()`` when none ever does: FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30 took 11.7 s there,
+FREQ=DAILY;BYMONTHDAY=31;BYMONTH=4 6.4 s, FREQ=DAILY;INTERVAL=7;BYDAY=TU (from a Monday) 1.5 s,
+FREQ=MONTHLY;INTERVAL=2;BYMONTH=2 (from March) 0.4 s (docs/DESIGN.md has the figures). No count
+of yielded wall times, and no UNTIL, stops that loop, so a custom rule is refused when it is built
+(``Schedule.of``) unless probes that stop by themselves find an occurrence:
+
+- the date parts (BYMONTH, BYMONTHDAY, BYYEARDAY, BYWEEKNO, BYDAY) as a YEARLY rule starting in
+  9600: dateutil stops at the year 9999, so the probe walks one 400-year Gregorian cycle (after
+  which dates and weekdays repeat) in about 15 ms, and finds a match if any year ever has one;
+- with INTERVAL > 1 or BYSETPOS (which can skip every period), the rule itself moved forward by a
+  whole number of cycles of both the calendar and the interval, to start less than two such
+  cycles before the year 9999, so it sees every phase once; HOURLY, DAILY and WEEKLY rules may
+  combine INTERVAL only with BYDAY and times (their calendar cycle is then one week: a few
+  iterations), and BYSETPOS only with MONTHLY and YEARLY.
+
+croniter gives up by itself (``CroniterBadDateError`` in about 3 ms for ``0 0 30 2 *``), and a
+cron rule that never fires is refused the same way.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,10 +62,12 @@ MIN_SPACING = timedelta(minutes=15)
 # How far a gap or an overlap can shift a wall time (the largest DST change in the tz database is
 # 2 hours): a search for "the next occurrence after t" starts this far before t's wall time.
 SHIFT_MARGIN = timedelta(hours=3)
-# How many wall times one search looks at before it gives up: ample for any rule that fires at
-# least once a year from a DTSTART 100 years back at its finest allowed frequency? No: hourly rules
-# from long ago are re-anchored by their callers. This bound only stops runaway searches.
+# How many wall times one search yields before it stops: a backstop for callers that walk far
+# (a calendar range is limited by its own ``limit``). It does not stop dateutil's search *between*
+# two yields; the probes in ``_check_fires`` do that, when a rule is built.
 MAX_SCAN = 200_000
+# The largest INTERVAL taken (every 1,000 hours, days, weeks, months or years).
+INTERVAL_MAX = 1_000
 # A rule must fire at least once within this horizon from now to be accepted.
 HORIZON = timedelta(days=366 * 10)
 
@@ -78,6 +99,17 @@ _RRULE_PARTS = {
     "WKST",
 }
 _UNTIL = re.compile(r"(?i)(?<![A-Z])UNTIL=([0-9TZ]+)")
+# The parts that choose dates (rather than times of day), and an ordinal's prefix in BYDAY (``-1FR``).
+_DATE_PARTS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY")
+_ORDINAL = re.compile(r"^[+-]?[0-9]+")
+# Dates and weekdays repeat every 400 years (146,097 days, exactly 20,871 weeks): that cycle in each
+# frequency's unit, and one week in the units of the rules that can only narrow by weekday.
+_CYCLE = {"HOURLY": 146_097 * 24, "DAILY": 146_097, "WEEKLY": 20_871, "MONTHLY": 4_800, "YEARLY": 400}
+_WEEK = {"HOURLY": 7 * 24, "DAILY": 7}
+# A probe starting here stops at dateutil's year 9999: one 400-year cycle, whatever it looks for.
+_PROBE_START = datetime(9600, 1, 1)
+# The last moment a probe may reach (dateutil stops after the year 9999).
+_END = datetime(9999, 1, 1)
 
 
 def zone_named(name: str) -> ZoneInfo:
@@ -99,7 +131,9 @@ _ZONE_NAMES: frozenset[str] | None = None
 def _zone_names() -> frozenset[str]:
     global _ZONE_NAMES
     if _ZONE_NAMES is None:
-        _ZONE_NAMES = frozenset(available_timezones())
+        # Some systems' zoneinfo holds "localtime" (a link to the machine's own zone) and "Factory"
+        # (no zone at all): neither names a place a person lives.
+        _ZONE_NAMES = frozenset(available_timezones()) - {"localtime", "Factory", "posixrules"}
     return _ZONE_NAMES
 
 
@@ -183,6 +217,10 @@ def normalize_rrule(text: str) -> str:
         raise InvalidRecurrence(_("Use COUNT or UNTIL, not both."))
     if "BYSECOND" in parts:
         raise InvalidRecurrence(_("Reminders are set to the minute: leave out BYSECOND."))
+    if "INTERVAL" in parts and not (
+        parts["INTERVAL"].isdigit() and 1 <= int(parts["INTERVAL"]) <= INTERVAL_MAX
+    ):
+        raise InvalidRecurrence(_("INTERVAL must be a whole number from 1 to 1,000."))
     return ";".join(f"{name}={value}" for name, value in parts.items())
 
 
@@ -239,6 +277,9 @@ class Schedule:
         schedule = cls(start=start, zone=zone, recurrence=recurrence, rule=rule)
         if recurrence == Recurrence.RRULE:
             schedule._rrule()  # dateutil's own checks (BYDAY=XX, COUNT=abc, …)
+            schedule._check_rrule_fires()
+        elif recurrence == Recurrence.CRON:
+            schedule._check_cron_fires()
         return schedule
 
     @property
@@ -258,6 +299,83 @@ class Schedule:
         if not isinstance(rule, dateutil_rrule.rrule):  # pragma: no cover - a body is one rule
             raise InvalidRecurrence(_("Enter one rule."))
         return rule
+
+    # --- The runaway guard (the module's docstring) -------------------------------------------------
+
+    def _parts(self) -> dict[str, str]:
+        return dict(piece.split("=", 1) for piece in self.rule.split(";") if piece)
+
+    def _probe(self, body: str, dtstart: datetime) -> bool:
+        """Whether ``body`` from ``dtstart`` ever yields before dateutil's year 9999."""
+        try:
+            return next(iter(dateutil_rrule.rrulestr(body, dtstart=dtstart)), None) is not None
+        except (ValueError, TypeError, OverflowError, IndexError, KeyError) as exc:
+            raise InvalidRecurrence(
+                _("This rule can't be read: %(reason)s") % {"reason": _reason(exc)}
+            ) from exc
+
+    def _check_rrule_fires(self) -> None:
+        """Refuse a custom rule that never fires, before dateutil can spend seconds proving it."""
+        parts = self._parts()
+        freq = parts["FREQ"]
+        interval = int(parts.get("INTERVAL", "1"))
+        date_parts = {name: parts[name] for name in _DATE_PARTS if name in parts}
+        if date_parts:
+            probe = dict(date_parts)
+            if "BYDAY" in probe:  # an ordinal (the 5th Monday) narrows further; a weekday is necessary
+                probe["BYDAY"] = ",".join(
+                    dict.fromkeys(_ORDINAL.sub("", day) for day in probe["BYDAY"].split(","))
+                )
+            if "WKST" in parts:
+                probe["WKST"] = parts["WKST"]
+            body = ";".join(["FREQ=YEARLY", *(f"{name}={value}" for name, value in probe.items())])
+            if not self._probe(body, _PROBE_START):
+                raise InvalidRecurrence(_("This rule never fires: no date matches all of its parts."))
+        if interval == 1 and "BYSETPOS" not in parts:
+            return
+        fine = freq in _WEEK or freq == "WEEKLY"
+        if fine and "BYSETPOS" in parts:
+            raise InvalidRecurrence(_("BYSETPOS works with MONTHLY and YEARLY rules only."))
+        if fine and date_parts.keys() - {"BYDAY"}:
+            raise InvalidRecurrence(
+                _(
+                    "With an INTERVAL, an HOURLY, DAILY or WEEKLY rule can narrow only by BYDAY, BYHOUR "
+                    "and BYMINUTE: use a MONTHLY or YEARLY rule to pick dates."
+                )
+            )
+        if fine and (freq == "WEEKLY" or not date_parts):
+            return  # every period (or every week of them) holds every weekday: nothing to skip
+        if not date_parts and "BYSETPOS" not in parts and self.start.day <= 28:
+            return  # a monthly or yearly rule on a day every month has
+        # The rule itself, moved on by whole cycles of the calendar and of the interval (so both
+        # look the same), to start less than two such cycles before dateutil's end.
+        cycle = math.lcm(_WEEK[freq] if freq in _WEEK else _CYCLE[freq], interval)
+        if freq == "MONTHLY":
+            available = (_END.year - self.start.year - 1) * 12
+        elif freq == "YEARLY":
+            available = _END.year - self.start.year - 1
+        else:
+            unit = timedelta(hours=1) if freq == "HOURLY" else timedelta(days=1)
+            available = (_END - self.start) // unit
+        shifts = available // cycle - 1
+        if shifts < 0:
+            raise InvalidRecurrence(_("This INTERVAL is too large for this rule: choose a smaller one."))
+        if freq == "MONTHLY":
+            anchor = self.start.replace(year=self.start.year + shifts * cycle // 12)
+        elif freq == "YEARLY":
+            anchor = self.start.replace(year=self.start.year + shifts * cycle)
+        else:
+            anchor = self.start + shifts * cycle * unit
+        body = ";".join(f"{name}={value}" for name, value in parts.items() if name not in {"COUNT", "UNTIL"})
+        if not self._probe(body, anchor):
+            raise InvalidRecurrence(_("This rule never fires: no date matches all of its parts."))
+
+    def _check_cron_fires(self) -> None:
+        """Refuse a cron expression that never fires (croniter gives up within milliseconds)."""
+        try:
+            croniter(self.rule, self.start - timedelta(minutes=1)).get_next(datetime)
+        except (CroniterBadDateError, CroniterBadCronError, OverflowError, ValueError) as exc:
+            raise InvalidRecurrence(_("This rule never fires: no date matches all of its parts.")) from exc
 
     def _local_until(self, value: str) -> str:
         """UNTIL as a naive wall time in the series' zone (dateutil wants it naive beside a naive
@@ -315,7 +433,10 @@ class Schedule:
             floor = after.astimezone(UTC)
         latest: datetime | None = None
         for wall in walls:
-            instant = to_utc(wall, self.zone)
+            try:
+                instant = to_utc(wall, self.zone)
+            except OverflowError:  # past the year 9999 in UTC
+                return
             if latest is not None and instant <= latest:
                 continue  # step 3: a gap's repeat of an instant already given
             latest = instant
@@ -354,13 +475,19 @@ class Schedule:
         ``InvalidRecurrence`` when there is none within ``HORIZON`` or occurrences come closer than
         ``MIN_SPACING``."""
         sample = []
+        beyond = False
         for instant in self.occurrences(after=now, inclusive=True):
             if instant - now > HORIZON:
+                beyond = True
                 break
             sample.append(instant)
             if len(sample) >= 50:
                 break
         if not sample:
+            if beyond and self.repeats:
+                raise InvalidRecurrence(_("This rule doesn't fire in the next 10 years."))
+            if beyond:
+                raise InvalidRecurrence(_("Choose a time within the next 10 years."))
             if self.repeats:
                 raise InvalidRecurrence(
                     _("This rule has no occurrence from now on: check COUNT, UNTIL and the date.")

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from javari.text import truncate_graphemes
@@ -50,9 +51,11 @@ def notify(
     notification together). Raises ``ValidationError`` for an unknown kind or an empty key.
     """
     if kind not in NotificationKind.values:
-        raise ValidationError({"kind": ["Unknown notification kind."]})
+        raise ValidationError({"kind": [_("Unknown notification kind.")]})
     if not idempotency_key or len(idempotency_key) > 200:
-        raise ValidationError({"idempotency_key": ["An idempotency key of 1 to 200 characters is required."]})
+        raise ValidationError(
+            {"idempotency_key": [_("An idempotency key of 1 to 200 characters is required.")]}
+        )
     notification, _created = Notification.objects.get_or_create(
         user=user,
         idempotency_key=idempotency_key,

@@ -17,6 +17,7 @@ writes; a bad field is a ``django.core.exceptions.ValidationError`` keyed by fie
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -101,8 +102,21 @@ def _locked(*, user: User, reminder_id: UUID | str) -> Reminder:
 # --- Validation -----------------------------------------------------------------------------------
 
 
+# NUL can't be stored in Postgres text, and a lone surrogate (JSON's "\\ud800") can't be encoded:
+# refused, as Django's and DRF's fields refuse them, rather than silently changed.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
 def _clean_text(value: Any, *, field: str, limit: int, required: bool, errors: dict[str, list]) -> str:
-    text = clean_text(value if isinstance(value, str) else "" if value is None else str(value))
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.setdefault(field, []).append(_("Enter text."))
+        return ""
+    if _UNSTORABLE.search(value):
+        errors.setdefault(field, []).append(_("Remove the invisible control characters from this text."))
+        return ""
+    text = clean_text(value)
     text = " ".join(text.split()) if field == "title" else text.strip()
     if required and not text:
         errors.setdefault(field, []).append(_("This field is required."))
@@ -138,7 +152,13 @@ def _validated(
         required=False,
         errors=errors,
     )
-    url = (values.get("action_url") or "").strip()
+    url = values.get("action_url") or ""
+    if not isinstance(url, str):
+        errors.setdefault("action_url", []).append(
+            _("Enter a web address starting with https:// or http://.")
+        )
+        url = ""
+    url = url.strip()
     if url:
         if len(url) > URL_MAX_CHARS:
             errors.setdefault("action_url", []).append(_("Keep the address to 2,000 characters or fewer."))
@@ -150,7 +170,15 @@ def _validated(
                     _("Enter a web address starting with https:// or http://.")
                 )
     cleaned["action_url"] = url
-    if values.get("reminder_type") not in ReminderType.values:
+    integration = values.get("related_integration_id")
+    if integration is not None and not isinstance(integration, UUID):
+        try:
+            cleaned["related_integration_id"] = UUID(integration) if isinstance(integration, str) else None
+        except ValueError:
+            cleaned["related_integration_id"] = None
+        if cleaned["related_integration_id"] is None:
+            errors.setdefault("related_integration_id", []).append(_("Choose one of your integrations."))
+    if not isinstance(values.get("reminder_type"), str) or values["reminder_type"] not in ReminderType.values:
         errors.setdefault("reminder_type", []).append(_("Choose one of the reminder types."))
     lead = values.get("lead_minutes")
     if isinstance(lead, bool) or not isinstance(lead, int) or not 0 <= lead <= LEAD_MINUTES_MAX:
@@ -165,10 +193,14 @@ def _validated(
         errors.setdefault("start_date", []).append(_("Enter a date."))
     if not isinstance(start_time, time):
         errors.setdefault("start_time", []).append(_("Enter a time."))
-    if values.get("recurrence") not in Recurrence.values:
+    if not isinstance(values.get("recurrence"), str) or values["recurrence"] not in Recurrence.values:
         errors.setdefault("recurrence", []).append(_("Choose how the reminder repeats."))
+    if not isinstance(values.get("rule") or "", str):
+        errors.setdefault("rule", []).append(_("Enter a rule, for example FREQ=WEEKLY;BYDAY=MO,WE."))
+    if not isinstance(values.get("time_zone") or "", str):
+        errors.setdefault("time_zone", []).append(str(InvalidTimeZone()))
     schedule: Schedule | None = None
-    if not errors.keys() & {"start_date", "start_time", "recurrence"}:
+    if not errors.keys() & {"start_date", "start_time", "recurrence", "rule", "time_zone"}:
         try:
             schedule = Schedule.of(
                 start_date=start_date,  # type: ignore[arg-type]
@@ -365,6 +397,8 @@ def snooze_until(*, user: User, preset: str, now: datetime | None = None) -> dat
     from preferences.services import time_zone_of
 
     now = now or timezone.now()
+    if not isinstance(preset, str):
+        raise ValidationError({"until": [_("Choose 10 minutes, 1 hour, tomorrow morning or a time.")]})
     if preset in SNOOZE_PRESETS:
         return now + SNOOZE_PRESETS[preset]
     if preset == "tomorrow":
@@ -433,9 +467,12 @@ def move_reminders_to_zone(*, user: User, time_zone: str, now: datetime | None =
         if following is None:
             continue  # a one-off already past keeps its instant; it is overdue either way
         snoozed = reminder.snoozed_until if reminder.status == ReminderStatus.SNOOZED else None
+        snooze_round = reminder.snooze_round
         _restart(reminder, schedule, now=now)
         if snoozed is not None:
+            # The snooze keeps its instant and its round (its notice is already keyed on it).
             reminder.status, reminder.snoozed_until = ReminderStatus.SNOOZED, snoozed
+            reminder.snooze_round = snooze_round
             refresh_next_fire(reminder)
         reminder.save()
         moved += 1

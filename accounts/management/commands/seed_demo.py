@@ -18,6 +18,7 @@ from django.db import transaction
 
 from accounts.mfa import UnreadableSecret, encrypt_secret
 from accounts.models import User
+from reminders.demo import seed_demo_reminders
 
 DEMO_EMAIL = "demo@javari.local"
 DEMO_PASSWORD = "javari-demo-2026"
@@ -32,16 +33,11 @@ PRINTED_RECOVERY_CODES = 3
 class Command(BaseCommand):
     help = "Create the demo and staff users (idempotent) and print their logins."
 
-    @transaction.atomic
     def handle(self, *args: object, **options: object) -> None:
-        demo = self._user(DEMO_EMAIL, DEMO_PASSWORD, display_name="Demo User", staff=False)
-        staff = self._user(STAFF_EMAIL, STAFF_PASSWORD, display_name="Javari Staff", staff=True)
-        Authenticator.objects.update_or_create(
-            user=staff,
-            type=Authenticator.Type.TOTP,
-            defaults={"data": {"secret": encrypt_secret(STAFF_TOTP_SECRET)}},
-        )
-        codes = self._recovery_codes(staff)
+        with transaction.atomic():
+            demo, staff, codes = self._accounts()
+        # Outside the accounts' transaction: the reminder services are durable (each commits).
+        seed_demo_reminders(demo)
         site = settings.SITE_URL
         self.stdout.write(
             "\n".join(
@@ -56,6 +52,16 @@ class Command(BaseCommand):
                 ]
             )
         )
+
+    def _accounts(self) -> tuple[User, User, list[str]]:
+        demo = self._user(DEMO_EMAIL, DEMO_PASSWORD, display_name="Demo User", staff=False)
+        staff = self._user(STAFF_EMAIL, STAFF_PASSWORD, display_name="Javari Staff", staff=True)
+        Authenticator.objects.update_or_create(
+            user=staff,
+            type=Authenticator.Type.TOTP,
+            defaults={"data": {"secret": encrypt_secret(STAFF_TOTP_SECRET)}},
+        )
+        return demo, staff, self._recovery_codes(staff)
 
     def _user(self, email: str, password: str, *, display_name: str, staff: bool) -> User:
         user = User.objects.filter(email__iexact=email).first()
