@@ -129,6 +129,24 @@ def _world(alice: User, staff: User) -> World:
     if reply is None:
         reply = Message.objects.create(conversation=conversation, role=Role.ASSISTANT, content="Hi")
     key = ApiKey.objects.filter(user=alice).first() or create_api_key(user=alice, name="walk")[0]
+    # The calendar's objects (reminders/calendar_urls.py): an event, a reminder and the feed token.
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from reminders import services as reminders_services
+    from reminders.models import CalendarEvent, Reminder
+
+    event = CalendarEvent.objects.filter(user=alice).first() or reminders_services.create_event(
+        user=alice, title="Walk", start=datetime(2027, 1, 5, 9, 0)
+    )
+    reminder = Reminder.objects.filter(user=alice).first() or reminders_services.create_reminder(
+        user=alice,
+        title="Walk",
+        start_date=timezone.now().date() + timedelta(days=2),
+        start_time=event.start_time,
+    )
+    feed_token = reminders_services.feed_token(user=alice) or reminders_services.reset_feed(user=alice)
     admin_objects = {}
     for model in admin.site._registry:
         row = model._default_manager.order_by().values_list("pk", flat=True).first()
@@ -144,6 +162,12 @@ def _world(alice: User, staff: User) -> World:
             "key_id": str(key.pk),
             "pk": str(key.pk),
             "uuid": str(_webhook_endpoint().djstripe_uuid),
+            "event_id": str(event.pk),
+            "reminder_id": str(reminder.pk),
+            "token": feed_token,
+            "year": "2027",
+            "month": "1",
+            "day": "5",
         },
         admin_objects=admin_objects,
     )
