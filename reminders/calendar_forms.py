@@ -35,14 +35,16 @@ class EventForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_CHARS)
     event_type = forms.ChoiceField(label=_("Type"), choices=EventType.choices, initial=EventType.MEETING)
     all_day = forms.BooleanField(label=_("All day"), required=False)
-    start_date = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     start_time = forms.TimeField(
         label=_("Start time"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     end_date = forms.DateField(
         label=_("Ends on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Leave empty for one hour, or the one day of an all-day event."),
     )
     end_time = forms.TimeField(

@@ -253,6 +253,16 @@ def test_a_bad_event_form_is_a_400_naming_the_problem_and_writes_nothing(
     assert not CalendarEvent.objects.exists()
 
 
+def test_the_form_writes_dates_as_date_inputs_read_them_in_spanish_too(alice: User) -> None:
+    update_preferences(user=alice, language="es")
+    event = services.create_event(user=alice, title="Reunión", start=datetime(2027, 4, 5, 10, 0))
+    client = _client(alice)
+    for path in ("/calendar/events/new/?date=2027-04-05", f"/calendar/events/{event.id}/edit/"):
+        html = client.get(path, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+        assert 'type="date" name="start_date" value="2027-04-05"' in html, path
+        assert 'value="10:00"' in html
+
+
 def test_a_nul_in_the_form_is_refused_before_the_view(alice: User) -> None:
     response = _client(alice).post("/calendar/events/new/", _form(title="a\x00b"))
     assert response.status_code == 400

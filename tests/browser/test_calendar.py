@@ -198,4 +198,25 @@ def test_the_month_in_spanish_starting_on_sunday(
     expect(page.locator("main")).to_contain_text("Horas en Europe/Madrid.")
     expect(page.locator("main")).to_contain_text("9:00 Rotate keys")
     shot("agenda-spanish")
-    assert page_problems == []
+
+    # A new event through the form, by keyboard where it matters; its page, then the import page.
+    page.get_by_role("link", name="Nuevo evento").click()
+    page.get_by_label("Título").fill("Revisión de costes")
+    page.get_by_label("Hora de inicio").fill("11:00")
+    page.get_by_label("Hora de fin").fill("10:00")
+    page.get_by_role("button", name="Añadir evento").click()
+    expect(page.get_by_role("alert")).to_contain_text("El evento no se ha guardado")
+    expect(page.locator("main")).to_contain_text("El final no puede ser anterior al inicio.")
+    shot("event-form-error-spanish")
+    page.get_by_label("Hora de fin").fill("12:00")
+    page.get_by_label("Se repite").select_option("weekly")
+    page.get_by_role("button", name="Añadir evento").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Revisión de costes")
+    expect(page.locator("main")).to_contain_text("FREQ=WEEKLY")
+    shot("event-page-spanish")
+    page.goto("/calendar/import/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Importar eventos")
+    shot("import-spanish")
+    assert page_problems == [
+        problem for problem in page_problems if "/calendar/events/new/" in problem
+    ]  # only the refused form's 400
