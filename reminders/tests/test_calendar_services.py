@@ -380,3 +380,31 @@ def test_a_file_with_too_many_events_is_refused_whole(alice: User) -> None:
         services.import_calendar(user=alice, data=body.encode())
     assert "1001" in str(caught.value).replace(",", "")
     assert not CalendarEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=HOURLY",
+        "FREQ=HOURLY;INTERVAL=5;BYDAY=MO,TH",
+        "FREQ=DAILY;INTERVAL=3",
+        "FREQ=DAILY;BYMONTHDAY=1,15,31",
+        "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU;WKST=SU",
+        "FREQ=WEEKLY;UNTIL=20261215T000000Z",
+    ],
+)
+def test_a_series_from_long_ago_expands_to_the_same_occurrences_from_a_later_start(rule: str) -> None:
+    from reminders.recurrence import Schedule
+
+    schedule = Schedule.of(
+        start_date=date(2019, 3, 31),
+        start_time=time(2, 30),
+        time_zone="Europe/Madrid",
+        recurrence="rrule",
+        rule=rule,
+    )
+    start, end = datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)  # across the fall-back
+    moved = calendar_services.anchored(schedule, near=start)
+    assert moved.start > datetime(2026, 1, 1)
+    assert moved.between(start, end, limit=400) == schedule.between(start, end, limit=400)
+    assert calendar_services.anchored(schedule, near=datetime(2019, 4, 1, tzinfo=UTC)) == schedule
