@@ -117,6 +117,14 @@ class EventForm(forms.Form):
             self.add_error(target if target in self.fields else None, messages)
 
     @staticmethod
+    def preset_label(rule: str, start_date: date) -> str:
+        """The preset's name ("Weekly") when ``rule`` is the preset's RRULE for that start, else ''."""
+        for preset in _PRESETS:
+            if rule and preset_rule(preset, start_date) == rule:
+                return str(preset.label)
+        return ""
+
+    @staticmethod
     def initial_for(values: dict[str, Any]) -> dict[str, Any]:
         """Initial values from ``services.editable_values`` (or defaults for a new event)."""
         start, end = values.get("start"), values.get("end")

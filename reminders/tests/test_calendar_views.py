@@ -220,7 +220,7 @@ def test_create_show_edit_and_delete_an_event(alice: User) -> None:
     assert event.rule == "FREQ=WEEKLY;BYDAY=MO"
     page = _text(client.get(response["Location"]).content.decode())
     assert "Planning" in page
-    assert "FREQ=WEEKLY;BYDAY=MO" in page
+    assert "Repeats Weekly" in page
     edit = client.get(f"/calendar/events/{event.id}/edit/").content.decode()
     assert 'value="weekly" selected' in edit
     response = client.post(f"/calendar/events/{event.id}/edit/", _form(title="Planning v2", repeats="none"))

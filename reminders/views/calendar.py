@@ -291,6 +291,7 @@ def _event_context(event: Any, zone_name: str) -> dict[str, Any]:
         "wall_start": services.event_wall_start(event),
         "wall_end": services.event_wall_end(event),
         "viewer_zone": zone_name,
+        "repeats_label": EventForm.preset_label(event.rule, event.start_date),
     }
     if not event.all_day and event.time_zone != zone_name:
         context["local_start"] = to_wall(event.start_at, viewer_zone)

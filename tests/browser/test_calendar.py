@@ -212,7 +212,7 @@ def test_the_month_in_spanish_starting_on_sunday(
     page.get_by_label("Se repite").select_option("weekly")
     page.get_by_role("button", name="Añadir evento").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Revisión de costes")
-    expect(page.locator("main")).to_contain_text("FREQ=WEEKLY")
+    expect(page.locator("main")).to_contain_text("Cada semana")
     shot("event-page-spanish")
     page.goto("/calendar/import/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Importar eventos")
