@@ -311,6 +311,8 @@ def test_the_feed_needs_no_sign_in_and_a_reset_address_is_a_404(
     assert {str(c["SUMMARY"]) for c in calendar.walk("VEVENT")} == {"Rotate keys", "Sprint review"}
     assert calendar.walk("VTIMEZONE")
     assert CalendarFeed.objects.get(user=alice).last_fetched_at is not None
+    assert anonymous.head(f"/calendar/feed/{token}.ics").status_code == 200  # calendar apps probe
+    assert anonymous.post(f"/calendar/feed/{token}.ics").status_code == 405
 
     # Charlie's own feed holds nothing of alice's; his reset leaves her address working.
     charlies_client = _client(charlie)

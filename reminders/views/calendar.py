@@ -25,7 +25,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from accounts.models import User
 from javari.web import login_required
@@ -402,7 +402,7 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-@require_GET
+@require_safe
 @login_required
 def event_ics(request: HttpRequest, event_id: UUID) -> HttpResponse:
     """One event as an ``.ics`` file."""
@@ -411,7 +411,7 @@ def event_ics(request: HttpRequest, event_id: UUID) -> HttpResponse:
     return _ics_response(body, filename=f"event-{event.id}.ics")
 
 
-@require_GET
+@require_safe
 @login_required
 def reminder_ics(request: HttpRequest, reminder_id: UUID) -> HttpResponse:
     """One reminder as an ``.ics`` file (its series as an RRULE, its notice as an alarm)."""
@@ -426,7 +426,7 @@ def reminder_ics(request: HttpRequest, reminder_id: UUID) -> HttpResponse:
     return _ics_response(body, filename=f"reminder-{reminder.id}.ics")
 
 
-@require_GET
+@require_safe
 @never_cache
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed calendar apps subscribe to: no sign-in, the token is the key (404 otherwise)."""
