@@ -25,6 +25,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -40,7 +41,8 @@ from chat import services as chat
 from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
 from credits.models import Plan
 from javari.parsers import MAX_JSON_DEPTH, loads
-from reminders.models import Notification, Reminder
+from reminders import services as reminders_services
+from reminders.models import CalendarEvent, Notification, Reminder
 from reminders.tests.factories import NotificationFactory, ReminderFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +135,11 @@ def _world(alice: User, staff: User) -> World:
     key = ApiKey.objects.filter(user=alice).first() or create_api_key(user=alice, name="walk")[0]
     reminder = Reminder.objects.filter(user=alice).first() or ReminderFactory.create(user=alice)
     notification = Notification.objects.filter(user=alice).first() or NotificationFactory.create(user=alice)
+    # The calendar's objects (reminders/calendar_urls.py): an event and the feed token.
+    event = CalendarEvent.objects.filter(user=alice).first() or reminders_services.create_event(
+        user=alice, title="Walk", start=datetime(2027, 1, 5, 9, 0)
+    )
+    feed_token = reminders_services.feed_token(user=alice) or reminders_services.reset_feed(user=alice)
     admin_objects = {}
     for model in admin.site._registry:
         row = model._default_manager.order_by().values_list("pk", flat=True).first()
@@ -150,6 +157,11 @@ def _world(alice: User, staff: User) -> World:
             "uuid": str(_webhook_endpoint().djstripe_uuid),
             "reminder_id": str(reminder.pk),
             "notification_id": str(notification.pk),
+            "event_id": str(event.pk),
+            "token": feed_token,
+            "year": "2027",
+            "month": "1",
+            "day": "5",
         },
         admin_objects=admin_objects,
     )

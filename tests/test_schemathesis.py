@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ from chat import services as chat_services
 from chat.models import ChatModel
 from chat.tests.fake_llm import FakeLLM
 from conftest import make_user
+from reminders import services as reminders_services
 from reminders.tests.factories import NotificationFactory, ReminderFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,6 +76,9 @@ def partner(asgi_url: str) -> Iterator[dict[str, Any]]:
         conversation = chat_services.start_conversation(user=person)
         reminder = ReminderFactory.create(user=person, recurrence="daily")
         notification = NotificationFactory.create(user=person)
+        event = reminders_services.create_event(
+            user=person, title="Review", start=datetime(2026, 12, 1, 9, 0)
+        )
         yield {
             "base_url": asgi_url,
             "headers": {"Authorization": f"Bearer {plaintext}"},
@@ -82,6 +87,7 @@ def partner(asgi_url: str) -> Iterator[dict[str, Any]]:
                 "id": str(other_key.pk),
                 "reminder_id": str(reminder.pk),
                 "notification_id": str(notification.pk),
+                "event_id": str(event.pk),
             },
         }
 
