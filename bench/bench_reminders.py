@@ -11,7 +11,9 @@
 3. Start ``WORKERS`` dispatcher processes (spawn; each sets Django up and holds its own connection,
    as Celery worker processes do). Each loops as the beat task and the send task would, back to
    back: ``write_due_notices`` until nothing is due, then ``claim_emails`` (100) and
-   ``send_emails`` on what it claimed, until nothing is ready; then it sleeps ``TICK`` seconds.
+   ``send_emails`` on what it claimed, and again, until nothing is due or ready; then it sleeps
+   ``TICK`` seconds. (Writing before each claimed batch stands for the beat task running beside
+   the send tasks: notices don't wait for an email backlog to drain.)
    The email backend builds each message's MIME bytes, as the SMTP backend does, and counts it (the
    SMTP server is not what is measured).
 4. When every email is sent: total time, lateness (``sent_at - due_at`` for each delivery: in-app
@@ -114,9 +116,12 @@ def _dispatcher(task: tuple[float, int]) -> dict[str, Any]:
     passes = idle = 0
     while time.time() < deadline:
         busy = False
-        while write_due_notices(batch=500) == 500:
-            busy = True
         while True:
+            # The beat task writes notices while send tasks run in other processes: a worker here
+            # writes what has come due before each batch it sends, so notices never queue behind
+            # an email backlog (which the beat, running apart, would not make them do).
+            while write_due_notices(batch=500) == 500:
+                busy = True
             ids = claim_emails(batch=100, queue=False)
             if not ids:
                 break
