@@ -190,7 +190,7 @@ def reminder_email(
     skeleton = _skeleton(
         language=language, snoozed=delivery.snooze_round > 0, described=bool(delivery.reminder.description)
     )
-    html_values = {name: escape(value) for name, value in values.items()}
+    html_values: dict[str, str] = {name: escape(value) for name, value in values.items()}
     message = EmailMultiAlternatives(
         subject=" ".join(_fill(skeleton.subject, values).split()),  # one line: a header can't carry a newline
         body=_fill(skeleton.text, values),

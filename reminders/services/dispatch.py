@@ -442,6 +442,7 @@ def _refusal(delivery: Delivery, verified: set[tuple[Any, str]]) -> str:
 
 
 _SEND_CHUNK = 50  # deliveries locked, sent and marked per transaction (the module docstring, step 3)
+SKIPPED_RETRY_PAUSE = 0.05  # seconds before a second look at the rows a chunk found locked
 
 _LOCK_CHUNK = """
     SELECT id, attempts FROM reminders_delivery
@@ -489,9 +490,23 @@ def send_emails(
             mail.open()  # one connection for the list (send_messages would open and close one each)
         except (smtplib.SMTPException, OSError) as exc:
             down = exc
+        skipped: list[int] = []
         for begin in range(0, len(ids), max(chunk, 1)):
-            chunk_sent, down = _send_chunk(ids[begin : begin + max(chunk, 1)], mail=mail, down=down, now=now)
+            chunk_sent, down = _send_chunk(
+                ids[begin : begin + max(chunk, 1)], mail=mail, down=down, now=now, skipped=skipped
+            )
             sent += chunk_sent
+        if skipped:
+            # A row can be locked for a moment by a claim that saw it before ours committed (its
+            # FOR UPDATE locks the new version, re-checks it and skips it, and keeps the lock until
+            # it commits, milliseconds later). Skipped for good, it would wait for its lease: look
+            # once more after a pause. A row still locked then is another sender's.
+            _pause(SKIPPED_RETRY_PAUSE)
+            for begin in range(0, len(skipped), max(chunk, 1)):
+                chunk_sent, down = _send_chunk(
+                    skipped[begin : begin + max(chunk, 1)], mail=mail, down=down, now=now, skipped=[]
+                )
+                sent += chunk_sent
     finally:
         try:
             mail.close()
@@ -500,10 +515,20 @@ def send_emails(
     return sent
 
 
+def _pause(seconds: float) -> None:
+    monotonic_time.sleep(seconds)
+
+
 def _send_chunk(
-    ids: list[int], *, mail: Any, down: BaseException | None, now: Callable[[], datetime]
+    ids: list[int],
+    *,
+    mail: Any,
+    down: BaseException | None,
+    now: Callable[[], datetime],
+    skipped: list[int],
 ) -> tuple[int, BaseException | None]:
-    """Lock what is still pending of ``ids`` (SKIP LOCKED), send it, mark it, commit: (sent, down)."""
+    """Lock what is still pending of ``ids`` (SKIP LOCKED), send it, mark it, commit: (sent, down).
+    The ids it did not get (locked, or no longer pending) are appended to ``skipped``."""
     from reminders.emails import reminder_email
 
     sent_rows: list[tuple[int, datetime]] = []
@@ -514,6 +539,7 @@ def _send_chunk(
             cursor.execute("SET LOCAL synchronous_commit = off")  # why: the module docstring
             cursor.execute(_LOCK_CHUNK, [ids])
             attempts = dict(cursor.fetchall())
+        skipped.extend(pk for pk in ids if pk not in attempts)
         if not attempts:
             return 0, down  # sent, failed or being sent by another: not ours to touch
         # Read under the lock: a reminder completed while the email waited is seen here.

@@ -463,3 +463,43 @@ def test_a_row_held_by_another_sender_is_skipped_and_the_rest_of_its_chunk_goes(
     assert Delivery.objects.get(pk=ids[1]).status == DeliveryStatus.PENDING
     assert send_emails(ids) == 1  # once the other lets go (and never sent it), it goes
     assert len(mail.outbox) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_locked_for_a_moment_by_a_stale_claim_is_still_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A claim whose snapshot predates ours locks the rows it then skips, until it commits: the
+    # sender looks again after a pause instead of leaving them to wait out their lease.
+    import importlib
+
+    dispatch_module = importlib.import_module("reminders.services.dispatch")  # the module, not the pass
+    person = make_user("moment@example.com")
+    _reminder, due = due_reminder(person)
+    write_due_notices(now=due)
+    ids = claim_emails(now=due, queue=False)
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def claimer() -> None:
+        try:
+            with transaction.atomic():
+                Delivery.objects.select_for_update().filter(pk=ids[0]).get()
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+            done.set()
+
+    def pause(_seconds: float) -> None:  # the claim commits during the sender's pause
+        release.set()
+        assert done.wait(timeout=30)
+
+    monkeypatch.setattr(dispatch_module, "_pause", pause)
+    thread = threading.Thread(target=claimer)
+    thread.start()
+    assert held.wait(timeout=30)
+    try:
+        assert send_emails(ids) == 1
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert [m.to for m in mail.outbox] == [[person.email]]
+    assert Delivery.objects.get(pk=ids[0]).status == DeliveryStatus.SENT
