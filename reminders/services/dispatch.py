@@ -534,6 +534,10 @@ def _send_chunk(
     sent_rows: list[tuple[int, datetime]] = []
     failed_rows: list[tuple[int, str]] = []
     retry_rows: list[tuple[int, datetime, str]] = []
+    # An unexpected error mid-chunk (not an SMTP one: those are outcomes) stops the chunk, but the
+    # messages already sent are still marked and committed before it is raised; the rest stay
+    # pending and leased, and go after the lease.
+    problem: Exception | None = None
     with transaction.atomic(durable=True):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")  # why: the module docstring
@@ -550,11 +554,21 @@ def _send_chunk(
         verified = _verified_addresses(user_ids)
         zones = {user_id: zone.key for user_id, (zone, _start, _end) in _email_times(user_ids).items()}
         for delivery in deliveries:
-            refusal = _refusal(delivery, verified)
-            if refusal:
+            try:
+                refusal = _refusal(delivery, verified)
+                message = (
+                    None
+                    if refusal
+                    else reminder_email(
+                        delivery, connection=mail, zone_name=zones.get(delivery.user_id, "UTC")
+                    )
+                )
+            except Exception as exc:  # a bug, a time limit: what went already is marked, then it raises
+                problem = exc
+                break
+            if message is None:
                 failed_rows.append((delivery.pk, refusal))
                 continue
-            message = reminder_email(delivery, connection=mail, zone_name=zones.get(delivery.user_id, "UTC"))
             error: BaseException | None = down
             if error is None:
                 try:
@@ -566,6 +580,9 @@ def _send_chunk(
                         not isinstance(exc, smtplib.SMTPException)
                     ):
                         down = exc
+                except Exception as exc:  # as above: the chunk's sent ones must not be sent twice
+                    problem = exc
+                    break
             if error is None:
                 sent_rows.append((delivery.pk, now()))
             elif is_permanent(error) or attempts[delivery.pk] >= MAX_ATTEMPTS:
@@ -588,6 +605,8 @@ def _send_chunk(
                         [row[2] for row in retry_rows],
                     ],
                 )
+    if problem is not None:
+        raise problem
     return len(sent_rows), down
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -503,3 +505,35 @@ def test_a_row_locked_for_a_moment_by_a_stale_claim_is_still_sent(monkeypatch: p
         thread.join(timeout=30)
     assert [m.to for m in mail.outbox] == [[person.email]]
     assert Delivery.objects.get(pk=ids[0]).status == DeliveryStatus.SENT
+
+
+class ExplodingBackend(locmem.EmailBackend):
+    """locmem, but the second message of a connection raises what no SMTP backend would."""
+
+    def send_messages(self, messages: Any) -> int:
+        self.count = getattr(self, "count", 0) + 1
+        if self.count == 2:
+            raise RuntimeError("a bug in the backend")
+        return super().send_messages(messages)
+
+
+def test_an_unexpected_error_mid_chunk_keeps_what_went_marked_sent(alice: User, bob: User) -> None:
+    carol = make_user("carol@example.com")
+    for person in (alice, bob, carol):
+        _reminder, due = due_reminder(person)
+    write_due_notices(now=due)
+    ids = claim_emails(now=due, queue=False)
+    with (
+        override_settings(EMAIL_BACKEND="reminders.tests.test_dispatch.ExplodingBackend"),
+        pytest.raises(RuntimeError, match="a bug in the backend"),
+    ):
+        send_emails(ids)
+    assert len(mail.outbox) == 1
+    first = Delivery.objects.get(pk=ids[0])
+    assert (first.status, first.sent_at is not None) == (DeliveryStatus.SENT, True)
+    assert list(Delivery.objects.filter(pk__in=ids[1:]).values_list("status", flat=True)) == ["pending"] * 2
+
+    again = claim_emails(now=due + EMAIL_LEASE, queue=False)  # after the lease: the rest, not the first
+    assert sorted(again) == sorted(ids[1:])
+    assert send_emails(again) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in (alice, bob, carol))
