@@ -40,7 +40,10 @@ One pass (``dispatch``, run by the ``dispatch_reminders`` beat task every few se
    with the WAL not yet flushed) leaves those rows pending, leased: after the lease they are claimed
    and sent again, so **at most one chunk (50 emails) goes twice** per crash. Email has no
    idempotency key; at-least-once is the limit at that point, and the chunk size is the price of
-   committing once per 50 messages instead of once per message.
+   committing once per 50 messages instead of once per message. An unexpected error mid-chunk (a
+   bug, a Celery soft time limit) commits the marks of what went before it, then is raised.
+   Rows a chunk found locked get a second look after ``SKIPPED_RETRY_PAUSE``: a concurrent claim
+   whose snapshot predates ours locks rows it then skips, until it commits.
    A failure waits an exponential backoff with jitter and is retried; a permanent refusal (SMTP
    5xx) or the ``MAX_ATTEMPTS``-th failure marks it failed with the reason.
 
