@@ -11,15 +11,20 @@
 3. Start ``WORKERS`` dispatcher processes (spawn; each sets Django up and holds its own connection,
    as Celery worker processes do). Each loops as the beat task and the send task would, back to
    back: ``write_due_notices`` until nothing is due, then ``claim_emails`` (100) and
-   ``send_emails`` on what it claimed, until nothing is ready; then it sleeps ``TICK`` seconds.
-   The email backend counts messages (the SMTP server is not what is measured).
+   ``send_emails`` on what it claimed, and again, until nothing is due or ready; then it sleeps
+   ``TICK`` seconds. (Writing before each claimed batch stands for the beat task running beside
+   the send tasks: notices don't wait for an email backlog to drain.)
+   The email backend builds each message's MIME bytes, as the SMTP backend does, and counts it (the
+   SMTP server is not what is measured).
 4. When every email is sent: total time, lateness (``sent_at - due_at`` for each delivery: in-app
    and email, burst and spread apart; p50/p99/max), and ``duplicates``: messages handed to the
    backend beyond one per delivery (must be 0).
 5. Baseline, same database, same run: a bare SQL claim loop over 100,000 rows of a plain table
    (``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT 100) RETURNING id``, one
    transaction per batch), by the same number of processes: the floor the claim alone costs.
-6. Write ``bench/results/reminders.json``, print a table, drop the database.
+6. Write ``bench/results/reminders.json`` (with the machine's load average at the start and the end:
+   other processes share the CPUs), print a table with each aim and whether it was met, drop the
+   database.
 
 ``BENCH_REMINDERS_USERS`` and ``BENCH_REMINDERS_PER_USER`` scale the run (defaults 10,000 and 5).
 """
@@ -51,6 +56,8 @@ SPREAD_SECONDS = 30.0
 START_DELAY = 3.0  # seconds between the warmed-up workers' start and the first due time
 TICK = 1.0
 TIMEOUT = 600.0
+AIM_ALL_SENT_SECONDS = 60.0  # the issue's aims: every delivery sent within a minute of the first due
+AIM_P99_SECONDS = 2.0  # time, and p99 lateness under 2 s plus the tick
 BENCH_DB = "javari_bench_reminders"
 TEMPLATE_DB = "javari_bench_reminders_migrated"
 RESULTS = BASE_DIR / "bench" / "results" / "reminders.json"
@@ -78,6 +85,7 @@ class CountingBackend:
 
     def send_messages(self, messages: Any) -> int:
         for message in messages:
+            message.message().as_bytes()  # the MIME message the SMTP backend would build and send
             key = (message.to[0], message.subject)
             CountingBackend.sent[key] = CountingBackend.sent.get(key, 0) + 1
         return len(messages)
@@ -108,9 +116,12 @@ def _dispatcher(task: tuple[float, int]) -> dict[str, Any]:
     passes = idle = 0
     while time.time() < deadline:
         busy = False
-        while write_due_notices(batch=500) == 500:
-            busy = True
         while True:
+            # The beat task writes notices while send tasks run in other processes: a worker here
+            # writes what has come due before each batch it sends, so notices never queue behind
+            # an email backlog (which the beat, running apart, would not make them do).
+            while write_due_notices(batch=500) == 500:
+                busy = True
             ids = claim_emails(batch=100, queue=False)
             if not ids:
                 break
@@ -344,6 +355,7 @@ def main() -> None:
         with psycopg.connect(_with_database(server_url, "postgres"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
+    load_at_end = os.getloadavg()
     claim_seconds = max(end for _s, end, _n in claims) - min(begin for begin, _e, _n in claims)
     claimed = sum(n for _s, _e, n in claims)
     send_seconds = (last_sent - start).total_seconds()
@@ -353,6 +365,7 @@ def main() -> None:
         "machine": {
             "cpu_count": os.cpu_count(),
             "load_average_at_start": [round(value, 2) for value in load_at_start],
+            "load_average_at_end": [round(value, 2) for value in load_at_end],
             "platform": platform.platform(),
             "python": platform.python_version(),
             "postgres_version": postgres_version,
@@ -388,10 +401,13 @@ def main() -> None:
             "statement": CLAIM_SQL,
         },
         "aims": {
-            "all_sent_under_60_s": send_seconds < 60,
-            "no_duplicates": duplicates == 0,
-            "p99_lateness_under_2_s_plus_tick": all(
-                _percentiles(values).get("p99_s", 0) < 2 + TICK for values in lateness.values()
+            "all_sent_under_s": AIM_ALL_SENT_SECONDS,
+            "all_sent_met": send_seconds < AIM_ALL_SENT_SECONDS,
+            "duplicates": 0,
+            "duplicates_met": duplicates == 0,
+            "p99_lateness_under_s": AIM_P99_SECONDS + TICK,
+            "p99_lateness_met": all(
+                _percentiles(values).get("p99_s", 0) < AIM_P99_SECONDS + TICK for values in lateness.values()
             ),
         },
     }
@@ -434,13 +450,27 @@ def _print_table(result: dict[str, Any]) -> None:
         f"{setup['deliveries']:,} deliveries ({setup['reminders']:,} reminders x email + in-app), "
         f"{setup['users']:,} users, {setup['dispatcher_processes']} processes"
     )
+    aims = result["aims"]
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
     print(
-        f"all sent after {result['seconds_until_all_sent']} s (aim < 60 s); "
-        f"duplicates {result['duplicates']}; unsent {result['unsent']}"
+        f"all sent after {result['seconds_until_all_sent']} s "
+        f"(aim < {aims['all_sent_under_s']:g} s: {met(aims['all_sent_met'])}); "
+        f"duplicates {result['duplicates']} (aim 0: {met(aims['duplicates_met'])}); unsent {result['unsent']}"
     )
     print(f"{'lateness':<16}{'count':>8}{'p50 s':>9}{'p99 s':>9}{'max s':>9}")
     for name, row in result["lateness"].items():
         print(f"{name:<16}{row['count']:>8}{row['p50_s']:>9}{row['p99_s']:>9}{row['max_s']:>9}")
+    print(
+        f"p99 lateness aim < {aims['p99_lateness_under_s']:g} s in every row: {met(aims['p99_lateness_met'])}"
+    )
+    print(
+        f"load average {machine['load_average_at_start'][0]} at start, "
+        f"{machine['load_average_at_end'][0]} at end "
+        f"({machine['cpu_count']} CPUs; other processes share them)"
+    )
     base = result["baseline_bare_sql_claim"]
     print(
         f"bare SQL claim loop: {base['rows']:,} rows in {base['seconds']} s "

@@ -25,15 +25,25 @@ One pass (``dispatch``, run by the ``dispatch_reminders`` beat task every few se
    (``available_at = now + lease``, ``attempts + 1``), ``FOR UPDATE SKIP LOCKED``, and the send task
    is queued with their ids once the claim commits. A sender that dies holding a lease loses
    nothing: the row is claimable again when the lease runs out.
-3. ``send_emails`` (the task): each delivery is locked again (``SKIP LOCKED``), skipped unless still
-   pending, sent, and marked sent, in its own transaction. The send sits inside the row's lock on
-   purpose: the lock, not the lease, is what keeps a second sender (a redelivered task, a re-claim
-   after a lease ran out mid-send) from sending it again. Each transaction holds one row and lasts
-   one SMTP exchange (bounded by ``EMAIL_TIMEOUT``). It commits with ``synchronous_commit = off``:
-   a commit costs ~0.3 ms instead of a WAL flush (~3 ms here), and what it risks is only this: if
-   PostgreSQL itself crashes within ~0.6 s of a send, that email can go once more after its lease.
-   A worker that dies between the SMTP server's "250 OK" and the commit also sends it once more:
-   email has no idempotency key, so at-least-once is the limit at that one point.
+3. ``send_emails`` (the task): over one SMTP connection, the deliveries go in chunks of
+   ``_SEND_CHUNK`` (50). Each chunk is one transaction: its rows are locked (``FOR UPDATE SKIP
+   LOCKED``; rows no longer pending or held by another sender are skipped), read again under the
+   lock (a reminder completed meanwhile is refused), rendered and sent one by one, and then marked
+   in one ``UPDATE`` per outcome (sent with each message's own ``sent_at``; failed; retry later),
+   and committed once. The sends sit inside the rows' locks on purpose: the lock, not the lease, is
+   what keeps a second sender (a redelivered task, a re-claim after a lease ran out mid-send) from
+   sending them again. A chunk holds its locks for up to 50 SMTP exchanges (each bounded by
+   ``EMAIL_TIMEOUT``; a lost connection stops the rest at once). It commits with
+   ``synchronous_commit = off``: a commit costs ~0.3 ms instead of a WAL flush (~3 ms here).
+   **The crash window**: the chunk's marks commit after its last send. A worker that dies between
+   an SMTP server's "250 OK" and that commit (or PostgreSQL crashing within ~0.6 s of the commit,
+   with the WAL not yet flushed) leaves those rows pending, leased: after the lease they are claimed
+   and sent again, so **at most one chunk (50 emails) goes twice** per crash. Email has no
+   idempotency key; at-least-once is the limit at that point, and the chunk size is the price of
+   committing once per 50 messages instead of once per message. An unexpected error mid-chunk (a
+   bug, a Celery soft time limit) commits the marks of what went before it, then is raised.
+   Rows a chunk found locked get a second look after ``SKIPPED_RETRY_PAUSE``: a concurrent claim
+   whose snapshot predates ours locks rows it then skips, until it commits.
    A failure waits an exponential backoff with jitter and is retried; a permanent refusal (SMTP
    5xx) or the ``MAX_ATTEMPTS``-th failure marks it failed with the reason.
 
@@ -434,27 +444,47 @@ def _refusal(delivery: Delivery, verified: set[tuple[Any, str]]) -> str:
     return ""
 
 
-def send_emails(delivery_ids: Sequence[int], *, now: Callable[[], datetime] = timezone.now) -> int:
+_SEND_CHUNK = 50  # deliveries locked, sent and marked per transaction (the module docstring, step 3)
+SKIPPED_RETRY_PAUSE = 0.05  # seconds before a second look at the rows a chunk found locked
+
+_LOCK_CHUNK = """
+    SELECT id, attempts FROM reminders_delivery
+    WHERE id = ANY(%s) AND status = 'pending' AND channel = 'email'
+    ORDER BY id
+    FOR UPDATE SKIP LOCKED
+"""
+
+_MARK_SENT = """
+    UPDATE reminders_delivery AS d SET status = 'sent', sent_at = v.t, last_error = ''
+    FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, t)
+    WHERE d.id = v.id
+"""
+
+_MARK_FAILED = """
+    UPDATE reminders_delivery AS d SET status = 'failed', last_error = v.e
+    FROM unnest(%s::bigint[], %s::text[]) AS v(id, e)
+    WHERE d.id = v.id
+"""
+
+_MARK_RETRY = """
+    UPDATE reminders_delivery AS d SET available_at = v.a, last_error = v.e
+    FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS v(id, a, e)
+    WHERE d.id = v.id
+"""
+
+
+def send_emails(
+    delivery_ids: Sequence[int], *, now: Callable[[], datetime] = timezone.now, chunk: int = _SEND_CHUNK
+) -> int:
     """Send the given email deliveries (step 3 above); returns how many were sent now.
 
     Ids that are gone, sent, failed, or locked by another sender are skipped quietly, so the task is
-    safe to run twice. One SMTP connection serves the whole list.
+    safe to run twice. One SMTP connection serves the whole list; the rows are locked, sent and
+    marked ``chunk`` at a time, one transaction (and one statement per outcome) a chunk.
     """
-    from reminders.emails import reminder_email
-
-    ids = [int(value) for value in delivery_ids]
-    deliveries = list(
-        Delivery.objects.select_related("reminder", "user")
-        .filter(pk__in=ids, channel=Channel.EMAIL, status=DeliveryStatus.PENDING)
-        .order_by("pk")
-    )
-    if not deliveries:
+    ids = sorted({int(value) for value in delivery_ids})
+    if not ids:
         return 0
-    verified = _verified_addresses(delivery.user_id for delivery in deliveries)
-    zones = {
-        user_id: zone.key
-        for user_id, (zone, _start, _end) in _email_times(d.user_id for d in deliveries).items()
-    }
     mail = get_connection(fail_silently=False)
     sent = 0
     down: BaseException | None = None  # the server refused the connection: don't try the rest
@@ -463,50 +493,23 @@ def send_emails(delivery_ids: Sequence[int], *, now: Callable[[], datetime] = ti
             mail.open()  # one connection for the list (send_messages would open and close one each)
         except (smtplib.SMTPException, OSError) as exc:
             down = exc
-        for delivery in deliveries:
-            refusal = _refusal(delivery, verified)
-            message = (
-                None
-                if refusal
-                else reminder_email(delivery, connection=mail, zone_name=zones.get(delivery.user_id, "UTC"))
+        skipped: list[int] = []
+        for begin in range(0, len(ids), max(chunk, 1)):
+            chunk_sent, down = _send_chunk(
+                ids[begin : begin + max(chunk, 1)], mail=mail, down=down, now=now, skipped=skipped
             )
-            with transaction.atomic(durable=True):
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit = off")  # why: the module docstring
-                locked = (
-                    Delivery.objects.select_for_update(skip_locked=True)
-                    .filter(pk=delivery.pk, status=DeliveryStatus.PENDING)
-                    .only("pk", "attempts")
-                    .first()
+            sent += chunk_sent
+        if skipped:
+            # A row can be locked for a moment by a claim that saw it before ours committed (its
+            # FOR UPDATE locks the new version, re-checks it and skips it, and keeps the lock until
+            # it commits, milliseconds later). Skipped for good, it would wait for its lease: look
+            # once more after a pause. A row still locked then is another sender's.
+            _pause(SKIPPED_RETRY_PAUSE)
+            for begin in range(0, len(skipped), max(chunk, 1)):
+                chunk_sent, down = _send_chunk(
+                    skipped[begin : begin + max(chunk, 1)], mail=mail, down=down, now=now, skipped=[]
                 )
-                if locked is None:
-                    continue  # sent, failed or being sent by another: not ours to touch
-                if refusal:
-                    _fail(locked, refusal)
-                    continue
-                assert message is not None
-                error: BaseException | None = down
-                if error is None:
-                    try:
-                        message.send()
-                    except (smtplib.SMTPException, OSError) as exc:
-                        error = exc
-                        # SMTPException is an OSError too: only a lost connection stops the rest.
-                        if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError) or (
-                            not isinstance(exc, smtplib.SMTPException)
-                        ):
-                            down = exc
-                if error is None:
-                    Delivery.objects.filter(pk=locked.pk).update(
-                        status=DeliveryStatus.SENT, sent_at=now(), last_error=""
-                    )
-                    sent += 1
-                elif is_permanent(error) or locked.attempts >= MAX_ATTEMPTS:
-                    _fail(locked, failure_reason(error))
-                else:
-                    Delivery.objects.filter(pk=locked.pk).update(
-                        available_at=now() + backoff(locked.attempts), last_error=failure_reason(error)
-                    )
+                sent += chunk_sent
     finally:
         try:
             mail.close()
@@ -515,8 +518,99 @@ def send_emails(delivery_ids: Sequence[int], *, now: Callable[[], datetime] = ti
     return sent
 
 
-def _fail(delivery: Delivery, reason: str) -> None:
-    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, last_error=reason)
+def _pause(seconds: float) -> None:
+    monotonic_time.sleep(seconds)
+
+
+def _send_chunk(
+    ids: list[int],
+    *,
+    mail: Any,
+    down: BaseException | None,
+    now: Callable[[], datetime],
+    skipped: list[int],
+) -> tuple[int, BaseException | None]:
+    """Lock what is still pending of ``ids`` (SKIP LOCKED), send it, mark it, commit: (sent, down).
+    The ids it did not get (locked, or no longer pending) are appended to ``skipped``."""
+    from reminders.emails import reminder_email
+
+    sent_rows: list[tuple[int, datetime]] = []
+    failed_rows: list[tuple[int, str]] = []
+    retry_rows: list[tuple[int, datetime, str]] = []
+    # An unexpected error mid-chunk (not an SMTP one: those are outcomes) stops the chunk, but the
+    # messages already sent are still marked and committed before it is raised; the rest stay
+    # pending and leased, and go after the lease.
+    problem: Exception | None = None
+    with transaction.atomic(durable=True):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")  # why: the module docstring
+            cursor.execute(_LOCK_CHUNK, [ids])
+            attempts = dict(cursor.fetchall())
+        skipped.extend(pk for pk in ids if pk not in attempts)
+        if not attempts:
+            return 0, down  # sent, failed or being sent by another: not ours to touch
+        # Read under the lock: a reminder completed while the email waited is seen here.
+        deliveries = list(
+            Delivery.objects.select_related("reminder", "user").filter(pk__in=list(attempts)).order_by("pk")
+        )
+        user_ids = {delivery.user_id for delivery in deliveries}
+        verified = _verified_addresses(user_ids)
+        zones = {user_id: zone.key for user_id, (zone, _start, _end) in _email_times(user_ids).items()}
+        for delivery in deliveries:
+            try:
+                refusal = _refusal(delivery, verified)
+                message = (
+                    None
+                    if refusal
+                    else reminder_email(
+                        delivery, connection=mail, zone_name=zones.get(delivery.user_id, "UTC")
+                    )
+                )
+            except Exception as exc:  # a bug, a time limit: what went already is marked, then it raises
+                problem = exc
+                break
+            if message is None:
+                failed_rows.append((delivery.pk, refusal))
+                continue
+            error: BaseException | None = down
+            if error is None:
+                try:
+                    message.send()
+                except (smtplib.SMTPException, OSError) as exc:
+                    error = exc
+                    # SMTPException is an OSError too: only a lost connection stops the rest.
+                    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError) or (
+                        not isinstance(exc, smtplib.SMTPException)
+                    ):
+                        down = exc
+                except Exception as exc:  # as above: the chunk's sent ones must not be sent twice
+                    problem = exc
+                    break
+            if error is None:
+                sent_rows.append((delivery.pk, now()))
+            elif is_permanent(error) or attempts[delivery.pk] >= MAX_ATTEMPTS:
+                failed_rows.append((delivery.pk, failure_reason(error)))
+            else:
+                retry_rows.append(
+                    (delivery.pk, now() + backoff(attempts[delivery.pk]), failure_reason(error))
+                )
+        with connection.cursor() as cursor:
+            if sent_rows:
+                cursor.execute(_MARK_SENT, [[pk for pk, _t in sent_rows], [t for _pk, t in sent_rows]])
+            if failed_rows:
+                cursor.execute(_MARK_FAILED, [[pk for pk, _e in failed_rows], [e for _pk, e in failed_rows]])
+            if retry_rows:
+                cursor.execute(
+                    _MARK_RETRY,
+                    [
+                        [row[0] for row in retry_rows],
+                        [row[1] for row in retry_rows],
+                        [row[2] for row in retry_rows],
+                    ],
+                )
+    if problem is not None:
+        raise problem
+    return len(sent_rows), down
 
 
 def retry_deliveries(*, delivery_ids: Iterable[int], now: datetime | None = None) -> int:

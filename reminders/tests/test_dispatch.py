@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.core.mail.backends import locmem
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -406,3 +408,132 @@ def test_dispatchers_running_at_once_deliver_each_notice_once() -> None:
     assert Delivery.objects.filter(channel=Channel.EMAIL, status=DeliveryStatus.SENT).count() == 300
     assert Notification.objects.count() == 300
     assert not Reminder.objects.filter(next_fire_at__isnull=False).exists()
+
+
+# --- Sending in chunks ----------------------------------------------------------------------------
+
+
+def test_chunks_send_every_delivery_once_with_its_own_outcome(alice: User, bob: User) -> None:
+    unverified = make_user("unverified@example.com", verified=False)
+    for person in (alice, bob, alice, bob, unverified, alice, bob):
+        _reminder, due = due_reminder(person)
+    write_due_notices(now=due)
+    ids = claim_emails(now=due, queue=False)
+    assert len(ids) == 7
+
+    assert send_emails(ids + ids, chunk=2) == 6  # repeated ids: each once
+
+    assert len(mail.outbox) == 6
+    rows = Delivery.objects.filter(channel=Channel.EMAIL)
+    assert sorted(rows.values_list("status", flat=True)) == ["failed"] + ["sent"] * 6
+    assert rows.get(status=DeliveryStatus.FAILED).last_error == "Not sent: the email address is not verified."
+    assert not rows.filter(status=DeliveryStatus.SENT, sent_at__isnull=True).exists()
+    assert send_emails(ids, chunk=2) == 0
+    assert len(mail.outbox) == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_held_by_another_sender_is_skipped_and_the_rest_of_its_chunk_goes() -> None:
+    people = [make_user(f"chunk{n}@example.com") for n in range(3)]
+    for person in people:
+        _reminder, due = due_reminder(person)
+    write_due_notices(now=due)
+    ids = claim_emails(now=due, queue=False)
+    held = threading.Event()
+    release = threading.Event()
+
+    def other_sender() -> None:
+        try:
+            with transaction.atomic():
+                Delivery.objects.select_for_update().filter(pk=ids[1]).get()
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_sender)
+    thread.start()
+    try:
+        assert held.wait(timeout=30)
+        assert send_emails(ids, chunk=3) == 2
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        p.email for p in people if p.pk != Delivery.objects.get(pk=ids[1]).user_id
+    )
+    assert Delivery.objects.get(pk=ids[1]).status == DeliveryStatus.PENDING
+    assert send_emails(ids) == 1  # once the other lets go (and never sent it), it goes
+    assert len(mail.outbox) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_locked_for_a_moment_by_a_stale_claim_is_still_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A claim whose snapshot predates ours locks the rows it then skips, until it commits: the
+    # sender looks again after a pause instead of leaving them to wait out their lease.
+    import importlib
+
+    dispatch_module = importlib.import_module("reminders.services.dispatch")  # the module, not the pass
+    person = make_user("moment@example.com")
+    _reminder, due = due_reminder(person)
+    write_due_notices(now=due)
+    ids = claim_emails(now=due, queue=False)
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def claimer() -> None:
+        try:
+            with transaction.atomic():
+                Delivery.objects.select_for_update().filter(pk=ids[0]).get()
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+            done.set()
+
+    def pause(_seconds: float) -> None:  # the claim commits during the sender's pause
+        release.set()
+        assert done.wait(timeout=30)
+
+    monkeypatch.setattr(dispatch_module, "_pause", pause)
+    thread = threading.Thread(target=claimer)
+    thread.start()
+    assert held.wait(timeout=30)
+    try:
+        assert send_emails(ids) == 1
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert [m.to for m in mail.outbox] == [[person.email]]
+    assert Delivery.objects.get(pk=ids[0]).status == DeliveryStatus.SENT
+
+
+class ExplodingBackend(locmem.EmailBackend):
+    """locmem, but the second message of a connection raises what no SMTP backend would."""
+
+    def send_messages(self, messages: Any) -> int:
+        self.count = getattr(self, "count", 0) + 1
+        if self.count == 2:
+            raise RuntimeError("a bug in the backend")
+        return super().send_messages(messages)
+
+
+def test_an_unexpected_error_mid_chunk_keeps_what_went_marked_sent(alice: User, bob: User) -> None:
+    carol = make_user("carol@example.com")
+    for person in (alice, bob, carol):
+        _reminder, due = due_reminder(person)
+    write_due_notices(now=due)
+    ids = claim_emails(now=due, queue=False)
+    with (
+        override_settings(EMAIL_BACKEND="reminders.tests.test_dispatch.ExplodingBackend"),
+        pytest.raises(RuntimeError, match="a bug in the backend"),
+    ):
+        send_emails(ids)
+    assert len(mail.outbox) == 1
+    first = Delivery.objects.get(pk=ids[0])
+    assert (first.status, first.sent_at is not None) == (DeliveryStatus.SENT, True)
+    assert list(Delivery.objects.filter(pk__in=ids[1:]).values_list("status", flat=True)) == ["pending"] * 2
+
+    again = claim_emails(now=due + EMAIL_LEASE, queue=False)  # after the lease: the rest, not the first
+    assert sorted(again) == sorted(ids[1:])
+    assert send_emails(again) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in (alice, bob, carol))

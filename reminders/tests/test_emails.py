@@ -83,3 +83,62 @@ def test_an_html_title_is_escaped_in_the_html_part(alice: User) -> None:
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
     assert Delivery.objects.get(channel=Channel.EMAIL).status == "sent"
+
+
+# --- The cached skeletons make the very message the templates render --------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("snooze_round", [0, 2])
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Plain", ""),
+        ("<b>Bold</b> & \ue000title\ue000 \ue000due\ue000", 'Line one\nLine "two" <i>\ue000name\ue000</i>'),
+    ],
+)
+@override_settings(SITE_URL="https://javari.example.com/")
+def test_the_skeleton_message_is_the_templates_message(
+    db: None, language: str, snooze_round: int, title: str, description: str
+) -> None:
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from reminders.emails import email_context, reminder_email
+
+    person = make_user(f"{language}{snooze_round}@example.com", display_name="Ana & <Bo>", language=language)
+    UserPreferences.objects.create(user=person, time_zone="America/New_York")
+    reminder, _due = due_reminder(person, title=title, description=description)
+    delivery = Delivery(
+        reminder=reminder, user=person, occurrence=reminder.due_at, snooze_round=snooze_round, channel="email"
+    )
+    message = reminder_email(delivery)
+    with translation.override(language):
+        context = email_context(delivery)
+        subject = render_to_string("reminders/email/subject.txt", context)
+        text = render_to_string("reminders/email/reminder.txt", context)
+        html = render_to_string("reminders/email/reminder.html", context)
+    # Signatures carry a timestamp: compare with the tokens blanked, then check the tokens apart.
+    token = re.compile(r"/reminders/email/(open|complete|snooze)/[^/\s\"]+/")
+
+    def blank(value: object) -> str:
+        return token.sub(r"/reminders/email/\1/TOKEN/", str(value))
+
+    assert message.subject == " ".join(subject.split())
+    assert blank(message.body) == blank(text)
+    assert blank(message.alternatives[0][0]) == blank(html)
+    body = str(message.body)
+    assert "\ue000" in body or "\ue000" not in title + description  # values left as written
+    for action, raw in re.findall(r"/reminders/email/(open|complete|snooze)/([^/\s\"]+)/", body):
+        assert read_token(action=action, token=raw).reminder == reminder
+
+
+def test_html_values_are_escaped_once_and_text_values_not_at_all(alice: User) -> None:
+    _reminder, message = _send(alice, title="Fish & chips <now>", description="a < b")
+    html = message.alternatives[0][0]
+    assert "Fish &amp; chips &lt;now&gt;" in html
+    assert "&amp;amp;" not in html
+    assert "a &lt; b" in html
+    assert "Fish & chips <now>" in message.body
+    assert "a < b" in message.body
+    assert message.subject == "[Javari AI] Reminder: Fish & chips <now>"
