@@ -74,6 +74,7 @@ def _seed_defaults() -> None:
     for migration in (
         "credits.migrations.0002_seed_plans_prices_packs",
         "chat.migrations.0002_seed_default_model",
+        "preferences.migrations.0002_seed_presets_and_platform_prompt",
     ):
         importlib.import_module(migration).seed(apps, None)
 
@@ -88,8 +89,8 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _seeded_defaults(request: pytest.FixtureRequest) -> None:
-    """Plans, prices, packs and the default chat model, as the data migrations make them, for every
-    transactional test.
+    """Plans, prices, packs, the default chat model and the behaviour presets, as the data migrations
+    make them, for every transactional test.
 
     A transactional test (live server, real Celery worker) ends by flushing every table, data
     migrations' rows included; pytest-django runs those tests last, so each one re-seeds first.
