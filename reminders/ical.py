@@ -178,7 +178,12 @@ def reminder_component(
             if len(walls) > 1:
                 component.add("rdate", walls[1:])
     else:
-        component.add("dtstart", _aware(schedule.start, zone))
+        # DTSTART is the first occurrence: RFC 5545 counts DTSTART as one, so a start the rule
+        # doesn't match (a Tuesday for "the last Friday") would show up as an extra occurrence.
+        first_wall = schedule.first_wall()
+        if first_wall is None:
+            return None
+        component.add("dtstart", _aware(first_wall, zone))
         if reminder.rule:
             component.add("rrule", _recur(_until_for_export(reminder.rule, zone=zone, all_day=False)))
     component.add("transp", "TRANSPARENT")  # a reminder doesn't make the person busy

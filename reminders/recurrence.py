@@ -444,6 +444,11 @@ class Schedule:
                 continue
             yield instant
 
+    def first_wall(self) -> datetime | None:
+        """The series' first wall time (naive, in ``zone``), None when the rule never fires. Not
+        always ``start``: FREQ=MONTHLY;BYDAY=-1FR from a Tuesday first fires on a Friday."""
+        return next(self._walls_from(self.start), None)
+
     def first(self) -> datetime | None:
         """The series' first occurrence (UTC), None when the rule never fires."""
         return next(self.occurrences(), None)

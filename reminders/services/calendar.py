@@ -585,9 +585,8 @@ def import_calendar(*, user: User, data: bytes, now: datetime | None = None) -> 
         try:
             ready[item.uid] = validate_event(item.values)
         except ValidationError as exc:
-            reasons = "; ".join(
-                f"{name}: {' '.join(str(m) for m in messages)}" for name, messages in exc.message_dict.items()
-            )
+            # The messages alone, each saying what is wrong: a field's code name ("end") means nothing.
+            reasons = " ".join(str(m) for messages in exc.message_dict.values() for m in messages)
             summary.skipped.append((label, reasons))
     with transaction.atomic(durable=True):
         existing = {

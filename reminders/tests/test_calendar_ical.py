@@ -169,3 +169,37 @@ def test_text_with_commas_semicolons_and_newlines_round_trips(alice: User) -> No
     assert parsed.values["title"] == "Review; costs, again"
     assert parsed.values["description"] == "Line one\nLine two, with a comma; and a semicolon"
     assert parsed.uid == f"event-{event.id}@javari"
+
+
+@pytest.mark.parametrize(
+    ("recurrence", "rule", "first"),
+    [
+        ("rrule", "FREQ=MONTHLY;BYDAY=-1FR", date(2026, 12, 25)),
+        ("rrule", "FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=3", date(2026, 12, 31)),
+        ("weekly", "", date(2026, 12, 1)),
+    ],
+)
+def test_dtstart_is_the_first_occurrence_not_a_start_the_rule_skips(
+    alice: User, recurrence: str, rule: str, first: date
+) -> None:
+    """A calendar app counts DTSTART as an occurrence: started on a Tuesday, "the last Friday of
+    the month" must not show a reminder on that Tuesday, nor COUNT=3 one too many."""
+    reminder = ReminderFactory.create(
+        user=alice,
+        title="Monthly report",
+        start_date=date(2026, 12, 1),
+        start_time=time(9, 0),
+        time_zone="Europe/Madrid",
+        recurrence=recurrence,
+        rule=rule,
+        now=NOW,
+    )
+    calendar = _parse(ical.build_calendar(events=[], reminders=[reminder], now=NOW))
+    (component,) = calendar.walk("VEVENT")
+    start = component.decoded("DTSTART")
+    assert start == datetime.combine(first, time(9, 0), tzinfo=ZoneInfo("Europe/Madrid"))
+    theirs = list(
+        dateutil_rrule.rrulestr(component["RRULE"].to_ical().decode(), dtstart=start.replace(tzinfo=None))
+    )[:3]
+    ours = services.schedule_of(reminder).between(NOW, NOW + timedelta(days=400), limit=3)
+    assert [wall.replace(tzinfo=ZoneInfo("Europe/Madrid")).astimezone(UTC) for wall in theirs] == ours

@@ -408,3 +408,13 @@ def test_a_series_from_long_ago_expands_to_the_same_occurrences_from_a_later_sta
     assert moved.start > datetime(2026, 1, 1)
     assert moved.between(start, end, limit=400) == schedule.between(start, end, limit=400)
     assert calendar_services.anchored(schedule, near=datetime(2019, 4, 1, tzinfo=UTC)) == schedule
+
+
+def test_a_skipped_events_reason_is_its_message_without_the_field_code(alice: User) -> None:
+    backwards = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:back@test\r\n"
+        b"DTSTAMP:20261101T000000Z\r\nDTSTART:20261205T150000Z\r\nDTEND:20261205T140000Z\r\n"
+        b"SUMMARY:Backwards\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    summary = services.import_calendar(user=alice, data=backwards)
+    assert summary.skipped == [("Backwards", "The end can't be before the start.")]

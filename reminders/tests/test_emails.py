@@ -48,7 +48,9 @@ def test_the_email_has_text_and_html_with_absolute_signed_links(alice: User) -> 
         target = read_token(action=action, token=token)
         assert target.reminder == reminder
         assert target.occurrence == reminder.due_at
-    assert f"https://javari.example.com/reminders/{reminder.pk}/" in message.body
+    # The signed-in link opens this reminder, and says so (it was labelled "All your reminders:").
+    assert f"Open in Javari: https://javari.example.com/reminders/{reminder.pk}/" in message.body
+    assert "All your reminders" not in message.body
     assert "72 hours" in message.body
 
 
@@ -61,6 +63,7 @@ def test_the_email_speaks_the_persons_language_and_shows_their_zone(db: None) ->
     )
     assert message.subject == "[Javari AI] Recordatorio: Copia de seguridad"
     assert "Hola Ana" in message.body
+    assert "Abrir en Javari: " in message.body
     # 09:00 UTC is 10:00 or 11:00 in Madrid; the Spanish format writes the month's name in Spanish.
     assert "(Europe/Madrid)" in message.body
     assert re.search(r"\b(10|11):00\b", message.body)

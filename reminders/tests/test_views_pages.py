@@ -615,3 +615,16 @@ def test_a_next_that_is_not_a_path_on_our_site_returns_to_the_list(
     assert f'name="next" value="{INDEX}"' in confirm
     response = alice_client.post(_url(reminder, "delete"), {"next": next_url})
     assert response["Location"] == INDEX
+
+
+def test_spanish_words_of_the_list_and_form_fit_their_place(alice_client: Client, alice: User) -> None:
+    """'When' is 'Fecha' as a table column elsewhere, but the form's section above its 'Fecha' field
+    is 'Cuándo'; the tab of overdue reminders is plural, like 'Próximos' and 'Hechos'."""
+    alice.language = "es"
+    alice.save(update_fields=["language"])
+    form = _text(alice_client.get("/reminders/new/"))
+    assert '<span class="card-title">Cuándo</span>' in form
+    assert '<span class="card-title">Fecha</span>' not in form
+    _reminder(user=alice)
+    tabs = _text(alice_client.get("/reminders/"))
+    assert re.search(r'id="tab-overdue"[^>]*>Vencidos <span', tabs)

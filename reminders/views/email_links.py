@@ -49,7 +49,9 @@ def _page(request: HttpRequest, action: str, token: str, handle: Any) -> HttpRes
     with translation.override(language_of(target.reminder.user)):
         response: HttpResponse = handle(target)  # rendered here, in the owner's language
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the token is in the address
+    # The token is in the address: no other site gets it as a Referer. Not "no-referrer": with it
+    # browsers send the button's POST with "Origin: null", which Django's CSRF check refuses (403).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format, number_format
 from django.utils.http import urlencode
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -154,7 +154,7 @@ def annotate(reminder: Reminder, *, language: str) -> Reminder:
 
 
 def _tab_links(counts: selectors.Counts, *, tab: str, reminder_type: str) -> list[dict[str, Any]]:
-    labels = {"upcoming": _("Upcoming"), "overdue": _("Overdue"), "done": _("Done")}
+    labels = {"upcoming": _("Upcoming"), "overdue": pgettext("reminder list", "Overdue"), "done": _("Done")}
     return [
         {
             "name": name,

@@ -150,6 +150,14 @@ def test_the_month_and_agenda_on_a_phone(
     page: Page, shot: Callable[[str], Path], page_problems: list[str]
 ) -> None:
     ada, first = _setup("ada@example.com")
+    ReminderFactory.create(  # a long title, cut short in the cell, on the rightmost days too
+        user=ada,
+        title="Check the performance of every site we run",
+        start_date=first - timedelta(days=10),
+        start_time=time(8, 0),
+        time_zone="Europe/Madrid",
+        recurrence="daily",
+    )
     _sign_in(page, ada.email)
     page.goto(f"/calendar/month/{first.year}/{first.month}/")
     with_item, weeks = _weeks_with(page, "Rotate keys")
