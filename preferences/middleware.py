@@ -21,6 +21,7 @@ from preferences.models import UserPreferences
 
 # The cookie the browser's guess arrives in (an IANA name, e.g. Europe/Madrid).
 TIME_ZONE_COOKIE = "javari_tz"
+API_PREFIX = "/api/"
 
 
 def _guessed_zone(request: HttpRequest) -> str | None:
@@ -44,8 +45,12 @@ class TimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        zone = self._zone_for(request)
         timezone.deactivate()
+        if request.path.startswith(API_PREFIX):
+            # The partner API answers in UTC whoever calls it (a session, a key): a program's
+            # parser shouldn't see offsets change with a person's settings.
+            return self.get_response(request)
+        zone = self._zone_for(request)
         if zone and zone != "UTC":
             # A zone the tz database no longer has: UTC rather than a failing page.
             with contextlib.suppress(ValueError, ZoneInfoNotFoundError):
