@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from javari.shell import THEME_COOKIE
 from javari.web import login_required
@@ -214,6 +214,7 @@ def language(request: HttpRequest) -> HttpResponse:
 # --- Calendar & Scheduling ------------------------------------------------------------------------
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def scheduling(request: HttpRequest) -> HttpResponse:
     """Calendar & Scheduling: time zone (optionally moving the reminders with it), week start, view."""
@@ -243,6 +244,7 @@ def scheduling(request: HttpRequest) -> HttpResponse:
 # --- Reminders & Notifications --------------------------------------------------------------------
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     """Reminders & Notifications: a new reminder's channels and lead time, and quiet hours."""

@@ -70,6 +70,18 @@ MAX_SCAN = 200_000
 INTERVAL_MAX = 1_000
 # A rule must fire at least once within this horizon from now to be accepted.
 HORIZON = timedelta(days=366 * 10)
+# dateutil walks every period from DTSTART on each search ("the next after now"): a daily series
+# from 0001-01-01 took 10 s a request, an hourly one from 2000 2 s. A new or edited RRULE series may
+# start at most this many of its periods before now (daily: ~55 years back; hourly: ~2 years;
+# yearly: any date). Cron is searched from "now", not from its start, and needs no such bound.
+MAX_PERIODS_BEHIND = 20_000
+_PERIOD = {
+    "HOURLY": timedelta(hours=1),
+    "DAILY": timedelta(days=1),
+    "WEEKLY": timedelta(weeks=1),
+    "MONTHLY": timedelta(days=28),
+    "YEARLY": timedelta(days=365),
+}
 
 # The preset RRULEs. Monthly and yearly ones on a day some months (or years) don't have keep to the
 # last day instead of skipping (day 31 → 30 April; 29 February → 28 February in common years):
@@ -478,7 +490,8 @@ class Schedule:
     def check_usable(self, *, now: datetime) -> datetime:
         """The first occurrence at or after ``now``, for a new or edited series; raises
         ``InvalidRecurrence`` when there is none within ``HORIZON`` or occurrences come closer than
-        ``MIN_SPACING``."""
+        ``MIN_SPACING``, or when the series starts too many periods back (``MAX_PERIODS_BEHIND``)."""
+        self._check_not_too_far_back(now)
         sample = []
         beyond = False
         for instant in self.occurrences(after=now, inclusive=True):
@@ -502,6 +515,21 @@ class Schedule:
             if later - earlier < MIN_SPACING:
                 raise InvalidRecurrence(_("Occurrences must be at least 15 minutes apart."))
         return sample[0]
+
+    def _check_not_too_far_back(self, now: datetime) -> None:
+        """Refuse an RRULE series (a preset or custom) whose start lies so many periods before ``now``
+        that every search from it would take seconds (``MAX_PERIODS_BEHIND``)."""
+        if self.recurrence in (Recurrence.NONE, Recurrence.CRON) or not self.rule:
+            return
+        parts = self._parts()
+        period = _PERIOD.get(parts.get("FREQ", ""))
+        if period is None:
+            return
+        behind = to_wall(now, self.zone) - self.start
+        if behind / period / int(parts.get("INTERVAL", "1")) > MAX_PERIODS_BEHIND:
+            raise InvalidRecurrence(
+                _("This start date is too far in the past for how often it repeats: choose a later one.")
+            )
 
 
 def _reason(exc: BaseException) -> str:

@@ -250,3 +250,16 @@ def test_the_pages_in_spanish(client: Client, alice: User) -> None:
     hub = client.get("/settings/").text
     assert "Calendario y programación" in hub
     assert "Recordatorios y notificaciones" in hub
+
+
+@pytest.mark.parametrize("path", [SCHEDULING, NOTIFICATIONS])
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "options"])
+def test_other_methods_are_not_allowed_and_change_nothing(
+    client: Client, alice: User, path: str, method: str
+) -> None:
+    client.force_login(alice)
+    before = _saved(alice).time_zone
+    response = getattr(client, method)(path, "time_zone=Asia/Tokyo")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, POST"
+    assert _saved(alice).time_zone == before

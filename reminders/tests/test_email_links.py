@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from datetime import timedelta
 
 import pytest
@@ -34,7 +36,7 @@ def test_opening_a_link_changes_nothing(client: Client, alice: User) -> None:
         assert response.status_code == 200
         assert "Back up the database" in response.content.decode()
         assert response["Cache-Control"] == "no-store"
-        assert response["Referrer-Policy"] == "same-origin"
+        assert response["Referrer-Policy"] == "no-referrer"
         assert client.head(_url(action, reminder)).status_code == 200
     after = _fresh(reminder)
     assert (after.status, after.due_at, after.completed_at) == (reminder.status, reminder.due_at, None)
@@ -151,3 +153,57 @@ def test_link_pages_speak_the_owners_language(client: Client, alice: User) -> No
     User.objects.filter(pk=alice.pk).update(language="es")
     reminder, _due = due_reminder(alice)
     assert "Marcar como hecho" in client.get(_url("complete", reminder)).content.decode()
+
+
+# --- Keeping the token private: every answer, the CSRF check, the logs ------------------------------
+
+
+def test_every_answer_of_a_link_page_is_private_errors_too(client: Client, alice: User) -> None:
+    reminder, _due = due_reminder(alice)
+    complete = _url("complete", reminder)
+    snooze_token = make_token(action="snooze", reminder_id=reminder.pk, occurrence=reminder.due_at)
+    answers = {
+        "405": client.post(_url("open", reminder)),
+        "400 other action": client.get(_url("complete", reminder, snooze_token)),
+        "400 bad choice": client.post(_url("snooze", reminder), {"for": "forever"}),
+        "400 malformed": client.get("/reminders/email/open/x/"),
+    }
+    with time_machine.travel(timezone.now() + timedelta(hours=72, seconds=5)):
+        answers["410"] = client.get(complete)
+    for name, response in answers.items():
+        assert response.status_code in (400, 405, 410), name
+        assert response["Cache-Control"] == "no-store", name
+        assert response["Referrer-Policy"] == "no-referrer", name
+    assert _fresh(reminder).status == ReminderStatus.PENDING
+
+
+def test_a_link_acts_without_a_csrf_cookie(alice: User) -> None:
+    """A mail app's browser may keep no cookie: the token in the address is the proof, not a cookie."""
+    reminder, _due = due_reminder(alice)
+    response = Client(enforce_csrf_checks=True).post(_url("complete", reminder))
+    assert response.status_code == 200
+    assert _fresh(reminder).status == ReminderStatus.COMPLETED
+
+
+def test_a_refused_link_leaves_no_token_in_the_log(client: Client, alice: User) -> None:
+    from reminders.log_filters import RedactSecretPaths
+
+    handlers = [
+        handler
+        for handler in logging.getLogger().handlers
+        if isinstance(handler, logging.StreamHandler)
+        and any(isinstance(f, RedactSecretPaths) for f in handler.filters)
+    ]
+    assert handlers, "the console handler redacts secret paths (settings.LOGGING)"
+    reminder, _due = due_reminder(alice)
+    token = make_token(action="snooze", reminder_id=reminder.pk, occurrence=reminder.due_at)
+    stream = io.StringIO()
+    previous = handlers[0].setStream(stream)
+    try:
+        assert client.post(f"/reminders/email/snooze/{token}/", {"for": "forever"}).status_code == 400
+        assert client.post(f"/reminders/email/open/{token}/").status_code == 405
+    finally:
+        handlers[0].setStream(previous)
+    logged = stream.getvalue()
+    assert "/reminders/email/snooze/[redacted]/" in logged
+    assert token not in logged

@@ -450,3 +450,42 @@ def test_occurrences_strictly_increase_and_keep_the_wall_time_or_its_gap_shift(
         else:
             # An ambiguous wall time is its first occurrence (fold=0), never the second.
             assert instant == to_utc(intended, tz)
+
+
+# --- A start far in the past (dateutil walks every period from DTSTART on each search) -----------
+
+
+@pytest.mark.parametrize(
+    ("recurrence", "rule", "on", "zone"),
+    [
+        ("daily", "", date(1, 1, 1), "Pacific/Kiritimati"),
+        ("daily", "", date(1, 1, 1), NEW_YORK),
+        ("weekly", "", date(1, 1, 1), "Etc/GMT+12"),
+        ("monthly", "", date(1, 1, 1), "UTC"),
+        ("rrule", "FREQ=HOURLY", date(2000, 1, 1), "UTC"),
+        ("rrule", "FREQ=HOURLY;COUNT=99999999999999999999", date(1, 1, 1), "UTC"),
+    ],
+)
+def test_a_series_starting_too_many_periods_back_is_refused_at_once(
+    recurrence: str, rule: str, on: date, zone: str
+) -> None:
+    s = schedule(recurrence, rule, on=on, at=time(9), zone=zone)
+    started = clock.perf_counter()
+    with pytest.raises(InvalidRecurrence, match="too far in the past"):
+        s.check_usable(now=utc(2027, 3, 1))
+    assert clock.perf_counter() - started < 0.1
+
+
+@pytest.mark.parametrize(
+    ("recurrence", "rule", "on"),
+    [
+        ("yearly", "", date(1, 1, 1)),  # a birthday from any year: a few thousand periods at most
+        ("daily", "", date(1980, 1, 1)),
+        ("rrule", "FREQ=YEARLY;INTERVAL=5", date(2, 3, 1)),
+        ("rrule", "FREQ=HOURLY;INTERVAL=1000", date(1, 3, 1)),
+        ("cron", "0 9 * * 1-5", date(1, 1, 1)),  # croniter searches from now, not from the start
+    ],
+)
+def test_a_series_starting_a_few_periods_back_is_accepted(recurrence: str, rule: str, on: date) -> None:
+    s = schedule(recurrence, rule, on=on, at=time(9), zone="UTC")
+    assert s.check_usable(now=utc(2027, 3, 1)) >= utc(2027, 3, 1)

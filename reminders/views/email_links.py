@@ -9,12 +9,15 @@ nothing changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from javari.errors import AppError
@@ -41,6 +44,27 @@ def _error(request: HttpRequest, error: AppError) -> HttpResponse:
     return render(request, "reminders/links/error.html", {"error": error}, status=error.status)
 
 
+def _private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every answer of a link page (its errors and 405s too) is kept out of caches, search engines
+    and the Referer of the next page: the token is in the address.
+
+    No CSRF check: the unguessable token in the address is what a forged form would lack (a page
+    that knows it could post it itself), and a refusal would only stop a mail app's browser that
+    keeps no cookie, with the token in the 403's log line.
+    """
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    return wrapped
+
+
 def _page(request: HttpRequest, action: str, token: str, handle: Any) -> HttpResponse:
     try:
         target = read_token(action=action, token=token)
@@ -48,14 +72,10 @@ def _page(request: HttpRequest, action: str, token: str, handle: Any) -> HttpRes
         return _error(request, error)
     with translation.override(language_of(target.reminder.user)):
         response: HttpResponse = handle(target)  # rendered here, in the owner's language
-    response["Cache-Control"] = "no-store"
-    # The token is in the address: no other site gets it as a Referer. Not "no-referrer": with it
-    # browsers send the button's POST with "Origin: null", which Django's CSRF check refuses (403).
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex"
     return response
 
 
+@_private
 @require_http_methods(["GET", "HEAD"])
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     """The reminder, read-only, with a way into the app."""
@@ -67,6 +87,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@_private
 @require_http_methods(["GET", "HEAD", "POST"])
 def complete_link(request: HttpRequest, token: str) -> HttpResponse:
     """GET: the reminder and a "Mark as done" button; POST: mark the token's occurrence done."""
@@ -85,6 +106,7 @@ def complete_link(request: HttpRequest, token: str) -> HttpResponse:
     return _page(request, "complete", token, handle)
 
 
+@_private
 @require_http_methods(["GET", "HEAD", "POST"])
 def snooze_link(request: HttpRequest, token: str) -> HttpResponse:
     """GET: the reminder and the snooze choices (``?for=`` preselects one); POST ``for``: snooze it."""

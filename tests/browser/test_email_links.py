@@ -1,7 +1,8 @@
 """A reminder email's signed links in Chromium, signed out: the page's button really acts.
 
 The Django test client skips the CSRF check; a browser doesn't, and sends the button's POST with
-the Origin its Referrer-Policy allows (``no-referrer`` made it ``null``: a 403 for every person).
+``Origin: null`` under the pages' ``no-referrer`` policy: the link pages are exempt from the CSRF
+check (their unguessable token is the proof), so the button must work all the same.
 """
 
 from __future__ import annotations
