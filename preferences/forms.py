@@ -24,6 +24,8 @@ from preferences.models import (
     UserPreferences,
     WeekStart,
 )
+from reminders.forms import LEAD_UNITS, lead_in_units
+from reminders.models import LEAD_MINUTES_MAX
 
 # Without JavaScript the page posts "server": a newly picked preset then fills the fields the person
 # left as they were (one they changed in the same submit keeps their value). shell.js sets "client",
@@ -241,19 +243,6 @@ class LeadUnit(models.TextChoices):
     DAYS = "days", pgettext_lazy("lead time unit", "days")
 
 
-LEAD_UNIT_MINUTES = {LeadUnit.MINUTES: 1, LeadUnit.HOURS: 60, LeadUnit.DAYS: 24 * 60}
-LEAD_MINUTES_MAX = 30 * 24 * 60
-
-
-def lead_parts(minutes: int) -> tuple[int, str]:
-    """A lead time in the largest unit it is a whole number of: 1440 → (1, "days"), 90 → (90, "minutes")."""
-    for unit in (LeadUnit.DAYS, LeadUnit.HOURS):
-        size = LEAD_UNIT_MINUTES[unit]
-        if minutes and minutes % size == 0:
-            return minutes // size, unit.value
-    return minutes, LeadUnit.MINUTES.value
-
-
 class NotificationSettingsForm(forms.Form):
     """Reminders & Notifications: a new reminder's channels and lead time, and quiet hours."""
 
@@ -296,7 +285,7 @@ class NotificationSettingsForm(forms.Form):
 
     @classmethod
     def initial_for(cls, preferences: UserPreferences) -> dict[str, Any]:
-        amount, unit = lead_parts(preferences.lead_minutes)
+        amount, unit = lead_in_units(preferences.lead_minutes)
         return {
             "notify_email": preferences.notify_email,
             "notify_in_app": preferences.notify_in_app,
@@ -310,7 +299,7 @@ class NotificationSettingsForm(forms.Form):
         cleaned = super().clean()
         amount, unit = cleaned.get("lead_amount"), cleaned.get("lead_unit")
         if amount is not None and unit:
-            minutes = amount * LEAD_UNIT_MINUTES[LeadUnit(unit)]
+            minutes = amount * LEAD_UNITS[unit]
             if minutes > LEAD_MINUTES_MAX:
                 self.add_error("lead_amount", _("The lead time can be at most 30 days."))
             else:

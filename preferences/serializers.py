@@ -24,9 +24,7 @@ from preferences.models import (
     UserPreferences,
     WeekStart,
 )
-
-# The longest lead time a reminder takes (reminders.models.LEAD_MINUTES_MAX): 30 days, in minutes.
-LEAD_MINUTES_MAX = 30 * 24 * 60
+from reminders.models import LEAD_MINUTES_MAX
 
 
 def _at_most(limit: int) -> str:
