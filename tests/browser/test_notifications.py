@@ -55,6 +55,21 @@ def _scroll_width(page: Page) -> int:
     return int(page.evaluate("document.scrollingElement.scrollWidth"))
 
 
+def _wait_for_panel_load_after(page: Page, action: Callable[[], None]) -> None:
+    """Do ``action`` (which opens the bell) and wait until htmx has swapped the panel's new body in."""
+    page.evaluate(
+        """() => { window.__bellLoaded = new Promise((resolve) => {
+            document.body.addEventListener("htmx:afterSwap", function done(event) {
+                if (event.detail.target.id !== "bell-panel") return;
+                document.body.removeEventListener("htmx:afterSwap", done);
+                resolve(true);
+            });
+        }); }"""
+    )
+    action()
+    assert page.evaluate("window.__bellLoaded") is True
+
+
 @pytest.mark.parametrize(
     ("viewport", "language"),
     [(DESKTOP, "en"), (PHONE, "en"), (DESKTOP, "es"), (PHONE, "es")],
@@ -116,8 +131,9 @@ def test_a_notification_appears_in_the_bell_without_reload_and_is_marked_read(
     expect(panel).to_be_hidden()
     expect(bell).to_be_focused()
 
-    # Clicking it marks it read and goes to its page.
-    page.keyboard.press("Enter")
+    # Clicking it marks it read and goes to its page. Reopening loads the panel again: the click
+    # waits for that load, or it could land on a button the load is replacing (CI saw it lost).
+    _wait_for_panel_load_after(page, lambda: page.keyboard.press("Enter"))
     panel.get_by_role("button", name=re.compile("Rotate the Vercel key")).click()
     expect(page).to_have_url(re.compile(r"/settings/language/$"))
     expect(page.locator("#bell-button")).to_have_attribute("aria-label", words["none"])
