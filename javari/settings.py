@@ -423,6 +423,33 @@ DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 # Webhooks arrive at credits.views.webhooks, which stores and verifies them with dj-stripe's models
 # and turns each event into ledger entries keyed on the Stripe event id.
 
+# --- Integrations ---------------------------------------------------------------------------------
+
+# Each provider's API address: the provider itself, or a local fake server in tests.
+INTEGRATIONS_VERCEL_API_BASE = env.str("INTEGRATIONS_VERCEL_API_BASE", default="https://api.vercel.com")
+INTEGRATIONS_SUPABASE_API_BASE = env.str("INTEGRATIONS_SUPABASE_API_BASE", default="https://api.supabase.com")
+INTEGRATIONS_GITHUB_API_BASE = env.str("INTEGRATIONS_GITHUB_API_BASE", default="https://api.github.com")
+INTEGRATIONS_STRIPE_API_BASE = env.str("INTEGRATIONS_STRIPE_API_BASE", default="https://api.stripe.com")
+INTEGRATIONS_GOOGLE_AUTH_URL = env.str(
+    "INTEGRATIONS_GOOGLE_AUTH_URL", default="https://accounts.google.com/o/oauth2/v2/auth"
+)
+INTEGRATIONS_GOOGLE_TOKEN_URL = env.str(
+    "INTEGRATIONS_GOOGLE_TOKEN_URL", default="https://oauth2.googleapis.com/token"
+)
+INTEGRATIONS_GOOGLE_REVOKE_URL = env.str(
+    "INTEGRATIONS_GOOGLE_REVOKE_URL", default="https://oauth2.googleapis.com/revoke"
+)
+INTEGRATIONS_GMAIL_API_BASE = env.str("INTEGRATIONS_GMAIL_API_BASE", default="https://gmail.googleapis.com")
+# The Google OAuth client for Gmail (a "Web application" client whose redirect URI is
+# SITE_URL/integrations/gmail/callback/). Without one, Gmail says it isn't set up on this server.
+GOOGLE_OAUTH_CLIENT_ID = env.str("GOOGLE_OAUTH_CLIENT_ID", default="")
+GOOGLE_OAUTH_CLIENT_SECRET = _secret("GOOGLE_OAUTH_CLIENT_SECRET", default="") or ""
+# Seconds each outbound integration call may take (connect, read, write), and networks that
+# integrations may reach although private (CIDRs, comma-separated; default: none, so a custom
+# integration can't be pointed at this server, the local network or a cloud metadata address).
+INTEGRATIONS_HTTP_TIMEOUT = env.float("INTEGRATIONS_HTTP_TIMEOUT", default=10.0)
+INTEGRATIONS_ALLOWED_NETWORKS = env.list("INTEGRATIONS_ALLOWED_NETWORKS", default=[])
+
 # --- Chat and the LLM -----------------------------------------------------------------------------
 
 # Any OpenAI-compatible Chat Completions endpoint (OpenAI, Ollama, vLLM, OpenRouter, LM Studio).

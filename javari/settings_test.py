@@ -67,3 +67,15 @@ WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The integrations' fake providers listen on 127.0.0.1: the only private network tests may reach.
+INTEGRATIONS_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+INTEGRATIONS_HTTP_TIMEOUT = 2.0
+# No test reaches a real provider: each base points at a closed local port until a test sets a fake's.
+INTEGRATIONS_VERCEL_API_BASE = "http://127.0.0.1:9"
+INTEGRATIONS_SUPABASE_API_BASE = "http://127.0.0.1:9"
+INTEGRATIONS_GITHUB_API_BASE = "http://127.0.0.1:9"
+INTEGRATIONS_STRIPE_API_BASE = "http://127.0.0.1:9"
+INTEGRATIONS_GMAIL_API_BASE = "http://127.0.0.1:9"
+INTEGRATIONS_GOOGLE_AUTH_URL = "http://127.0.0.1:9/o/oauth2/v2/auth"
+INTEGRATIONS_GOOGLE_TOKEN_URL = "http://127.0.0.1:9/token"  # noqa: S105 (an address)
+INTEGRATIONS_GOOGLE_REVOKE_URL = "http://127.0.0.1:9/revoke"

@@ -43,6 +43,8 @@ urlpatterns = [
     path("reminders/", include("reminders.urls")),
     path("notifications/", include("reminders.notification_urls")),
     path("calendar/", include("reminders.calendar_urls")),
+    path("integrations/gmail/", include("integrations.providers.gmail.urls")),
+    path("integrations/", include("integrations.urls")),
     path("", include("credits.urls")),
 ]
 

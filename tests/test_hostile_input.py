@@ -40,6 +40,7 @@ from accounts.services import create_api_key
 from chat import services as chat
 from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
 from credits.models import Plan
+from integrations.models import Credential, Integration
 from javari.parsers import MAX_JSON_DEPTH, loads
 from reminders import services as reminders_services
 from reminders.models import CalendarEvent, Notification, Reminder
@@ -57,6 +58,8 @@ FIELDS = [
     "custom_system_prompt", "sidebar_default_open", "expires_at", "next", "stream", "key", "month",
     "amount", "reason", "display_name", "confirm", "action", "_selected_action", "index", "page",
     "user", "role", "is_active", "balance", "monthly_cap",
+    "provider", "values", "api_token", "team_id", "auto_rotate", "rotation_schedule", "base_url",
+    "auth_type", "verify_path", "expected_status", "personal_access_token", "state", "error",
 ]  # fmt: skip
 # Query parameters the pages read (search, paging, filters, the admin's ordering and lookups).
 PARAMS = [
@@ -140,6 +143,16 @@ def _world(alice: User, staff: User) -> World:
         user=alice, title="Walk", start=datetime(2027, 1, 5, 9, 0)
     )
     feed_token = reminders_services.feed_token(user=alice) or reminders_services.reset_feed(user=alice)
+    # An integration written directly (connecting one would call its provider, on a closed port here).
+    integration = Integration.objects.filter(user=alice).first() or Integration.objects.create(
+        user=alice, provider="vercel", name="Walk", config={"team_id": "", "account": "alice"}
+    )
+    Credential.objects.get_or_create(
+        integration=integration,
+        field="api_token",
+        state="current",
+        defaults={"value": "vcp_walk_" + "x" * 20},
+    )
     admin_objects = {}
     for model in admin.site._registry:
         row = model._default_manager.order_by().values_list("pk", flat=True).first()
@@ -159,6 +172,7 @@ def _world(alice: User, staff: User) -> World:
             "notification_id": str(notification.pk),
             "event_id": str(event.pk),
             "token": feed_token,
+            "integration_id": str(integration.pk),
             "year": "2027",
             "month": "1",
             "day": "5",

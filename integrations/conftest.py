@@ -1,0 +1,25 @@
+"""Fixtures for the integrations tests: the fake providers, started per test, their base URL set."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from integrations.providers.github.tests.fake import FakeGitHub
+from integrations.providers.vercel.tests.fake import FakeVercel
+
+
+@pytest.fixture
+def fake_vercel(settings: Any) -> Iterator[FakeVercel]:
+    with FakeVercel() as fake:
+        settings.INTEGRATIONS_VERCEL_API_BASE = fake.base_url
+        yield fake
+
+
+@pytest.fixture
+def fake_github(settings: Any) -> Iterator[FakeGitHub]:
+    with FakeGitHub() as fake:
+        settings.INTEGRATIONS_GITHUB_API_BASE = fake.base_url
+        yield fake

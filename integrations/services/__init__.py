@@ -1,0 +1,38 @@
+"""The integrations app's services: every write. Other apps and the pages call these names."""
+
+from __future__ import annotations
+
+from integrations.services.activity import log
+from integrations.services.connections import (
+    CHECK_INTERVAL,
+    access_for,
+    clean_values,
+    connect,
+    create_connected,
+    disconnect,
+    get_integration,
+    masked_secrets,
+    record_check,
+    update_integration,
+    usable_access,
+    verify_integration,
+)
+from integrations.services.rotation import plan_rotation, secret_replaced
+
+__all__ = [
+    "CHECK_INTERVAL",
+    "access_for",
+    "clean_values",
+    "connect",
+    "create_connected",
+    "disconnect",
+    "get_integration",
+    "log",
+    "masked_secrets",
+    "plan_rotation",
+    "record_check",
+    "secret_replaced",
+    "update_integration",
+    "usable_access",
+    "verify_integration",
+]
