@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from integrations.providers.github.tests.fake import FakeGitHub
+from integrations.providers.stripe.tests.fake import FakeStripe
 from integrations.providers.vercel.tests.fake import FakeVercel
 
 
@@ -22,4 +23,11 @@ def fake_vercel(settings: Any) -> Iterator[FakeVercel]:
 def fake_github(settings: Any) -> Iterator[FakeGitHub]:
     with FakeGitHub() as fake:
         settings.INTEGRATIONS_GITHUB_API_BASE = fake.base_url
+        yield fake
+
+
+@pytest.fixture
+def fake_stripe(settings: Any) -> Iterator[FakeStripe]:
+    with FakeStripe() as fake:
+        settings.INTEGRATIONS_STRIPE_API_BASE = fake.base_url
         yield fake

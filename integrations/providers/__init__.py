@@ -29,6 +29,7 @@ __all__ = [
 REGISTRY: dict[str, str] = {
     "vercel": "integrations.providers.vercel.provider.VercelProvider",
     "github": "integrations.providers.github.provider.GitHubProvider",
+    "stripe": "integrations.providers.stripe.provider.StripeProvider",
 }
 
 
