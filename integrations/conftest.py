@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from integrations.providers.custom.tests.fake import FakeCustomAPI
 from integrations.providers.github.tests.fake import FakeGitHub
 from integrations.providers.stripe.tests.fake import FakeStripe
 from integrations.providers.vercel.tests.fake import FakeVercel
@@ -30,4 +31,11 @@ def fake_github(settings: Any) -> Iterator[FakeGitHub]:
 def fake_stripe(settings: Any) -> Iterator[FakeStripe]:
     with FakeStripe() as fake:
         settings.INTEGRATIONS_STRIPE_API_BASE = fake.base_url
+        yield fake
+
+
+@pytest.fixture
+def fake_custom_api() -> Iterator[FakeCustomAPI]:
+    """Any API (its base URL goes in the integration's settings, not in a setting)."""
+    with FakeCustomAPI() as fake:
         yield fake

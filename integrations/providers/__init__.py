@@ -30,6 +30,7 @@ REGISTRY: dict[str, str] = {
     "vercel": "integrations.providers.vercel.provider.VercelProvider",
     "github": "integrations.providers.github.provider.GitHubProvider",
     "stripe": "integrations.providers.stripe.provider.StripeProvider",
+    "custom": "integrations.providers.custom.provider.CustomProvider",
 }
 
 

@@ -198,7 +198,7 @@ def clean_values(
             errors.setdefault(spec.name, []).append(_("Choose one of the options."))
             continue
         if spec.kind == "integer":
-            if not _INTEGER.match(text):
+            if not _INTEGER.fullmatch(text):
                 errors.setdefault(spec.name, []).append(_("Enter a whole number."))
                 continue
             config[spec.name] = int(text)
