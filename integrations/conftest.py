@@ -10,6 +10,7 @@ import pytest
 from integrations.providers.custom.tests.fake import FakeCustomAPI
 from integrations.providers.github.tests.fake import FakeGitHub
 from integrations.providers.stripe.tests.fake import FakeStripe
+from integrations.providers.supabase.tests.fake import FakeSupabase
 from integrations.providers.vercel.tests.fake import FakeVercel
 
 
@@ -38,4 +39,12 @@ def fake_stripe(settings: Any) -> Iterator[FakeStripe]:
 def fake_custom_api() -> Iterator[FakeCustomAPI]:
     """Any API (its base URL goes in the integration's settings, not in a setting)."""
     with FakeCustomAPI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_supabase(settings: Any) -> Iterator[FakeSupabase]:
+    """Both the project's API (its URL goes in the integration's settings) and the Management API."""
+    with FakeSupabase() as fake:
+        settings.INTEGRATIONS_SUPABASE_API_BASE = fake.base_url
         yield fake
