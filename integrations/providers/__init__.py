@@ -29,6 +29,7 @@ __all__ = [
 REGISTRY: dict[str, str] = {
     "vercel": "integrations.providers.vercel.provider.VercelProvider",
     "supabase": "integrations.providers.supabase.provider.SupabaseProvider",
+    "gmail": "integrations.providers.gmail.provider.GmailProvider",
     "github": "integrations.providers.github.provider.GitHubProvider",
     "stripe": "integrations.providers.stripe.provider.StripeProvider",
     "custom": "integrations.providers.custom.provider.CustomProvider",
