@@ -40,17 +40,18 @@ enters a new key by hand; ``rotate_due`` is the daily pass that claims due integ
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from integrations import providers
@@ -591,8 +592,12 @@ def rotate_due(*, now: datetime | None = None, limit: int = DUE_BATCH) -> dict[s
 
 def plan_rotation(*, integration_id: UUID | str, now: datetime | None = None) -> Integration | None:
     """Set ``next_rotation_at`` from the schedule: one period after the last rotation (or the
-    connection), null when auto-rotation is off or the integration is disconnected. Durable.
-    Returns the integration (None if it is gone)."""
+    connection), null when auto-rotation is off or the integration is disconnected; a date a failed
+    rotation backed off to is kept. Durable. Then, for a connection that can't rotate by API, keep
+    its ``rotate_keys`` reminder in step (``_sync_reminder``).
+
+    Returns the integration (None if it is gone).
+    """
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         integration = Integration.objects.select_for_update().filter(pk=integration_id).first()
@@ -603,19 +608,132 @@ def plan_rotation(*, integration_id: UUID | str, now: datetime | None = None) ->
             wanted = next_rotation_after(base, integration.rotation_schedule)
         else:
             wanted = None
-        if integration.next_rotation_at != wanted and not (
+        backed_off = (
             wanted is not None
-            and integration.rotation_failures
+            and integration.rotation_failures > 0
             and integration.next_rotation_at is not None
             and integration.next_rotation_at > wanted
-        ):
+        )
+        if integration.next_rotation_at != wanted and not backed_off:
             integration.next_rotation_at = wanted
             integration.save(update_fields=["next_rotation_at", "updated_at"])
+    # Reminders' services are durable: called after our transaction, never inside it.
+    _sync_reminder(integration, now=now)
     return integration
 
 
+def _by_reminder(integration: Integration) -> bool:
+    """Whether this connection rotates by reminder: auto-rotating, live, and its provider (with
+    these credentials) can't make keys by API."""
+    from integrations.services.connections import access_for
+
+    if not (integration.auto_rotate and integration.is_active and integration.next_rotation_at):
+        return False
+    adapter = providers.get(integration.provider)
+    return not (adapter.rotates_by_api and adapter.rotates(access_for(integration)))
+
+
+def _reminder_due(integration: Integration, *, zone_name: str) -> tuple[date, time]:
+    """The reminder's wall date and time (to the minute) in the person's zone: the next rotation
+    date, or the next minute when that date has already passed."""
+    from reminders.recurrence import to_wall, zone_named
+
+    assert integration.next_rotation_at is not None
+    due = integration.next_rotation_at
+    soonest = (timezone.now() + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    due = max(due.replace(second=0, microsecond=0), soonest)
+    wall = to_wall(due, zone_named(zone_name))
+    return wall.date(), wall.time()
+
+
+def _reminder_fields(integration: Integration, *, zone_name: str) -> dict[str, Any]:
+    """What the ``rotate_keys`` reminder says, in the person's language."""
+    from reminders.emails import language_of
+    from reminders.models import ReminderType
+
+    adapter = providers.get(integration.provider)
+    start_date, start_time = _reminder_due(integration, zone_name=zone_name)
+    with translation.override(language_of(integration.user)):
+        title = gettext("Rotate the key of %(name)s (%(provider)s)") % {
+            "name": integration.name,
+            "provider": adapter.name,
+        }
+        steps = "\n".join(f"{number}. {step}" for number, step in enumerate(adapter.rotation_steps, 1))
+    return {
+        "title": " ".join(title.split())[:200],
+        "description": steps,
+        "reminder_type": ReminderType.ROTATE_KEYS,
+        "action_url": adapter.token_page_url,
+        "related_integration_id": integration.pk,
+        "start_date": start_date,
+        "start_time": start_time,
+        "time_zone": zone_name,
+    }
+
+
+def _sync_reminder(integration: Integration, *, now: datetime) -> None:
+    """Exactly one open ``rotate_keys`` reminder for a connection that rotates by reminder, due at
+    ``next_rotation_at`` (moved when that moves); none for the others (cancelled). Each reminder
+    write is its own durable service call."""
+    from preferences.services import time_zone_of
+    from reminders import selectors as reminder_selectors
+    from reminders import services as reminder_services
+    from reminders.errors import ReminderClosed
+    from reminders.models import ReminderType
+
+    user = integration.user
+    open_ones = list(
+        reminder_selectors.open_for_integration(user=user, integration_id=integration.pk).filter(
+            reminder_type=ReminderType.ROTATE_KEYS
+        )
+    )
+    keep = open_ones[0] if open_ones and _by_reminder(integration) else None
+    for extra in open_ones:
+        if extra is not keep:
+            with contextlib.suppress(ReminderClosed):
+                reminder_services.cancel_reminder(user=user, reminder_id=extra.pk)
+    if not _by_reminder(integration):
+        return
+    zone_name = time_zone_of(user)
+    fields = _reminder_fields(integration, zone_name=zone_name)
+    if keep is None:
+        reminder = reminder_services.create_reminder(user=user, now=now, **fields)
+        with transaction.atomic(durable=True):
+            log(
+                integration=integration,
+                action=ActivityAction.ROTATION_REMINDER,
+                message=gettext("Rotation reminder set: %(provider)s can't make keys by API.")
+                % {"provider": providers.get(integration.provider).name},
+                metadata={"reminder": str(reminder.pk), "due": reminder.due_at.isoformat()},
+            )
+        return
+    assert integration.next_rotation_at is not None
+    if keep.due_at < now and integration.next_rotation_at <= now:
+        return  # overdue and still due: leave it as the person sees it
+    changed = {name: value for name, value in fields.items() if getattr(keep, name) != value}
+    if changed:
+        reminder_services.update_reminder(user=user, reminder_id=keep.pk, now=now, **changed)
+
+
 def secret_replaced(*, integration_id: UUID | str, now: datetime | None = None) -> None:
-    """A person entered a new key by hand: it counts as a rotation (``last_rotated_at``). Durable."""
+    """A person entered a new key by hand: it counts as a rotation (``last_rotated_at``, failures
+    reset) and completes the open ``rotate_keys`` reminder. Durable. The caller plans the next one
+    (``plan_rotation``)."""
+    from reminders import selectors as reminder_selectors
+    from reminders import services as reminder_services
+    from reminders.errors import ReminderClosed
+    from reminders.models import ReminderType
+
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         Integration.objects.filter(pk=integration_id).update(last_rotated_at=now, rotation_failures=0)
+    integration = Integration.objects.select_related("user").filter(pk=integration_id).first()
+    if integration is None:
+        return
+    for reminder in reminder_selectors.open_for_integration(
+        user=integration.user, integration_id=integration.pk
+    ).filter(reminder_type=ReminderType.ROTATE_KEYS):
+        with contextlib.suppress(ReminderClosed):
+            reminder_services.complete_reminder(
+                user=integration.user, reminder_id=reminder.pk, series=True, now=now
+            )
