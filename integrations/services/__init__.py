@@ -17,11 +17,14 @@ from integrations.services.connections import (
     usable_access,
     verify_integration,
 )
-from integrations.services.rotation import plan_rotation, secret_replaced
+from integrations.services.health import check_due, check_one
+from integrations.services.rotation import plan_rotation, rotate_due, rotate_now, secret_replaced
 
 __all__ = [
     "CHECK_INTERVAL",
     "access_for",
+    "check_due",
+    "check_one",
     "clean_values",
     "connect",
     "create_connected",
@@ -31,6 +34,8 @@ __all__ = [
     "masked_secrets",
     "plan_rotation",
     "record_check",
+    "rotate_due",
+    "rotate_now",
     "secret_replaced",
     "update_integration",
     "usable_access",
