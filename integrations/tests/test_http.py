@@ -251,3 +251,14 @@ def test_redirects_are_not_followed(upstream: _Upstream) -> None:
 def test_a_non_web_scheme_is_refused_by_the_transport() -> None:
     with pytest.raises(ProviderError):
         http.call("GET", "file:///etc/passwd", provider="Test")
+
+
+def test_the_shared_tls_context_still_checks_certificates_and_host_names() -> None:
+    import ssl
+
+    from integrations.http import _ssl_context
+
+    context = _ssl_context()
+    assert context is _ssl_context()  # made once
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname is True
