@@ -5,6 +5,7 @@
 - ``…/{integration_id}/``: read, change (PATCH: a new secret or setting is verified first),
   disconnect (DELETE: 200 with the disconnected row, which stays with its history);
 - ``…/{integration_id}/verify/``: call the provider now and record what it said;
+- ``…/{integration_id}/rotate/``: "Rotate now" (providers that make keys by API: Vercel, Supabase);
 - ``…/{integration_id}/activity/``: what happened to it, newest first, by pages;
 - ``/api/v1/integrations/providers/``: the providers one can connect and their fields.
 
@@ -292,6 +293,41 @@ class IntegrationVerifyView(NoStoreMixin, APIView):
     )
     def post(self, request: Request, integration_id: str) -> Response:
         return _detail(services.verify_integration(user=_owner(request), integration_id=integration_id))
+
+
+class IntegrationRotateView(NoStoreMixin, APIView):
+    """POST: rotate the key now (a new key made upstream, tested, put in use, the old one revoked)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Rotate an integration's key now",
+        description=(
+            "For a provider that makes keys by API (`rotates_by_api`): a new key is made at the "
+            "provider, tested, put in use, and the old one revoked. The answer is the integration, with "
+            "the new key's mask in `secrets`. A failure before the new key is in use leaves the current "
+            "key untouched and working (502 `rotation_failed`: try again later); an old key the provider "
+            "didn't revoke yet is retried by the next run (and logged). 409: disconnected, a rotation "
+            "already running, or a provider that can't rotate by API (Javari reminds you instead)."
+        ),
+        parameters=[INTEGRATION_ID],
+        request=None,
+        responses={200: IntegrationSerializer, **integration_errors(404, rotates=True)},
+        examples=[
+            example(
+                "Rotated",
+                {
+                    **INTEGRATION_EXAMPLE,
+                    "secrets": {"api_token": "•••• 9c1d"},
+                    "last_rotated_at": "2026-03-02T10:00:00Z",
+                    "next_rotation_at": "2026-04-02T10:00:00Z",
+                },
+            )
+        ],
+    )
+    def post(self, request: Request, integration_id: str) -> Response:
+        return _detail(services.rotate_now(user=_owner(request), integration_id=integration_id))
 
 
 class IntegrationActivityView(NoStoreMixin, GenericAPIView):

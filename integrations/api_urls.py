@@ -16,6 +16,11 @@ urlpatterns = [
         name="api-integration-verify",
     ),
     path(
+        "<uuid:integration_id>/rotate/",
+        api.IntegrationRotateView.as_view(),
+        name="api-integration-rotate",
+    ),
+    path(
         "<uuid:integration_id>/activity/",
         api.IntegrationActivityView.as_view(),
         name="api-integration-activity",

@@ -82,12 +82,16 @@ def partner(asgi_url: str) -> Iterator[dict[str, Any]]:
         )
         # An integration written directly: connecting, verifying or changing one calls its provider,
         # which test settings put on a closed port (127.0.0.1:9), so those answer 400 or record a
-        # failed check, never a 5xx.
+        # failed check, never a 5xx. GitHub: its rotation is a reminder (409), not a call that would
+        # fail with a 502 on that closed port (integrations/tests/test_api.py covers the 502).
         integration = Integration.objects.create(
-            user=person, provider="vercel", name="Schema", config={"team_id": "", "account": "partner"}
+            user=person, provider="github", name="Schema", config={"account": "partner"}
         )
         Credential.objects.create(
-            integration=integration, field="api_token", state="current", value="vcp_schema_" + "x" * 20
+            integration=integration,
+            field="personal_access_token",
+            state="current",
+            value="github_pat_schema_" + "x" * 20,
         )
         yield {
             "base_url": asgi_url,

@@ -78,6 +78,7 @@ def _every_request(integration_id: str) -> list[tuple[str, str, Any]]:
         ("patch", url, {"name": "Mine now"}),
         ("delete", url, None),
         ("post", f"{url}verify/", None),
+        ("post", f"{url}rotate/", None),
         ("get", f"{url}activity/", None),
     ]
 
@@ -343,7 +344,11 @@ def test_delete_disconnects_keeps_the_row_and_is_harmless_twice(
     assert as_alice.delete(detail_url(integration)).json()["status"] == "disconnected"
     assert as_alice.get(detail_url(integration)).json()["status"] == "disconnected"
     # A disconnected integration can't be changed or verified: connect it again.
-    for method, url in (("patch", detail_url(integration)), ("post", f"{detail_url(integration)}verify/")):
+    for method, url in (
+        ("patch", detail_url(integration)),
+        ("post", f"{detail_url(integration)}verify/"),
+        ("post", f"{detail_url(integration)}rotate/"),
+    ):
         response = _json(as_alice, method, url, {"name": "Back"})
         assert response.status_code == 409
         assert response.json()["error"] == "not_connected"
@@ -365,6 +370,53 @@ def test_verify_records_what_the_provider_says(as_alice: Client, fake_vercel: Fa
     assert token not in response.content.decode()
     actions = list(integration.activity.values_list("action", flat=True))
     assert actions[:2] == [ActivityAction.VERIFICATION_FAILED, ActivityAction.VERIFIED]
+
+
+def test_rotate_puts_a_new_key_in_use_and_revokes_the_old_one(
+    as_alice: Client, fake_vercel: FakeVercel
+) -> None:
+    integration, old = _connected(as_alice, fake_vercel, auto_rotate=True)
+    old_id = fake_vercel.token_id(old)
+    response = as_alice.post(f"{detail_url(integration)}rotate/")
+    assert response.status_code == 200, response.content[:500]
+    assert _no_store(response)
+    new = integration.credentials.get(state=CredentialState.CURRENT).value
+    assert new != old
+    assert new in fake_vercel.live_values()
+    assert old not in fake_vercel.live_values()
+    assert old_id in fake_vercel.revoked
+    body = response.json()
+    assert body["secrets"] == {"api_token": f"•••• {new[-4:]}"}
+    assert body["last_rotated_at"].endswith("Z")
+    assert new not in response.content.decode()
+    assert old not in response.content.decode()
+    activity = as_alice.get(f"{detail_url(integration)}activity/").content.decode()
+    assert "key_rotated" in activity
+    assert new not in activity
+    assert old not in activity
+
+
+def test_a_failed_rotation_is_a_502_and_keeps_the_current_key(
+    as_alice: Client, fake_vercel: FakeVercel
+) -> None:
+    integration, token = _connected(as_alice, fake_vercel)
+    fake_vercel.fail["POST /v3/user/tokens"] = 500
+    response = as_alice.post(f"{detail_url(integration)}rotate/")
+    assert response.status_code == 502
+    assert response.json()["error"] == "rotation_failed"
+    assert _no_store(response)
+    assert integration.credentials.get(state=CredentialState.CURRENT).value == token
+    assert token in fake_vercel.live_values()
+
+
+def test_a_provider_that_can_t_rotate_by_api_is_a_409(as_alice: Client, fake_github: FakeGitHub) -> None:
+    token = fake_github.new_token()
+    body = {"provider": "github", "name": "Repos", "values": {"personal_access_token": token}}
+    created = _json(as_alice, "post", URL, body)
+    assert created.status_code == 201
+    response = as_alice.post(f"{detail_url(created.json()['id'])}rotate/")
+    assert response.status_code == 409
+    assert response.json()["error"] == "rotation_not_supported"
 
 
 def test_activity_is_paged_newest_first(as_alice: Client, fake_vercel: FakeVercel) -> None:
