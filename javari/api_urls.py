@@ -31,6 +31,7 @@ urlpatterns = [
     path("conversations/", include("chat.api_urls")),
     path("", include("reminders.api_urls")),  # reminders/, notifications/
     path("events/", include("reminders.calendar_api_urls")),
+    path("integrations/", include("integrations.api_urls")),
     # The OpenAPI 3 schema (YAML, or JSON with ?format=json) and Swagger UI reading it. The split
     # view serves Swagger UI's start-up script as a file rather than inline, so our CSP allows it.
     path("schema/", SpectacularAPIView.as_view(throttle_classes=[]), name="api-schema"),

@@ -32,6 +32,7 @@ from chat import services as chat_services
 from chat.models import ChatModel
 from chat.tests.fake_llm import FakeLLM
 from conftest import make_user
+from integrations.models import Credential, Integration
 from reminders import services as reminders_services
 from reminders.tests.factories import NotificationFactory, ReminderFactory
 
@@ -66,8 +67,8 @@ def _report() -> Iterator[None]:
 
 @pytest.fixture
 def partner(asgi_url: str) -> Iterator[dict[str, Any]]:
-    """A person with an API key, a conversation, a second key to read and revoke, a reminder and a
-    notification; replies from the fake model server."""
+    """A person with an API key, a conversation, a second key to read and revoke, a reminder, a
+    notification and an integration; replies from the fake model server."""
     with FakeLLM() as llm:
         ChatModel.objects.filter(is_default=True).update(base_url=llm.url, model="ok", api_key="sk-test")
         person = make_user("partner@example.com", display_name="Partner")
@@ -79,6 +80,19 @@ def partner(asgi_url: str) -> Iterator[dict[str, Any]]:
         event = reminders_services.create_event(
             user=person, title="Review", start=datetime(2026, 12, 1, 9, 0)
         )
+        # An integration written directly: connecting, verifying or changing one calls its provider,
+        # which test settings put on a closed port (127.0.0.1:9), so those answer 400 or record a
+        # failed check, never a 5xx. GitHub: its rotation is a reminder (409), not a call that would
+        # fail with a 502 on that closed port (integrations/tests/test_api.py covers the 502).
+        integration = Integration.objects.create(
+            user=person, provider="github", name="Schema", config={"account": "partner"}
+        )
+        Credential.objects.create(
+            integration=integration,
+            field="personal_access_token",
+            state="current",
+            value="github_pat_schema_" + "x" * 20,
+        )
         yield {
             "base_url": asgi_url,
             "headers": {"Authorization": f"Bearer {plaintext}"},
@@ -88,6 +102,7 @@ def partner(asgi_url: str) -> Iterator[dict[str, Any]]:
                 "reminder_id": str(reminder.pk),
                 "notification_id": str(notification.pk),
                 "event_id": str(event.pk),
+                "integration_id": str(integration.pk),
             },
         }
 
