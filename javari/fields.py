@@ -7,8 +7,11 @@ encrypt the token again. These subclasses raise ``UndecryptableValue`` instead.
 ``FIELD_ENCRYPTION_KEY`` is a list of Fernet keys (comma-separated in the environment): the first
 encrypts, every one decrypts (``MultiFernet``). To rotate, put a new key first and keep the old
 ones until every value has been saved again; a value read with an old key is re-encrypted with the
-first one at its next save. The crypter is built from the settings on each use (cached per key
-list), so a key change in tests, or at a restart, is never hidden by a copy made at import.
+first one at its next save. Write plain values: ``create(field=Value("x"))`` is encrypted like
+``create(field="x")``, but ``update(field=Value("x"))`` is compiled by Django without asking the
+field, so ``update(field="x")`` is the form to use. The crypter is built from the settings on each
+use (cached per key list), so a key change in tests, or at a restart, is never hidden by a copy
+made at import.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Value
 from encrypted_model_fields import fields as library
 
 
@@ -90,7 +94,16 @@ class _FailLoudly:
         # Skip the library's to_python, which tries to decrypt whatever it is given.
         return super(library.EncryptedMixin, self).to_python(value)  # type: ignore[misc]
 
-    def get_db_prep_save(self, value: Any, connection: BaseDatabaseWrapper) -> str | None:
+    def get_db_prep_save(self, value: Any, connection: BaseDatabaseWrapper) -> Any:
+        if isinstance(value, Value):
+            # ``create(field=Value("x"))``: encrypt what it holds (its repr would be encrypted
+            # otherwise, and Django compiles a Value as plain text).
+            inner = value.value
+            return Value(None if inner is None else encrypt_str(str(inner)))
+        if hasattr(value, "as_sql"):
+            # Another expression (``F("other_encrypted_field")``): it runs in the database, on
+            # values that are encrypted already.
+            return value
         value = super(library.EncryptedMixin, self).get_db_prep_save(value, connection)  # type: ignore[misc]
         if value is None:
             return None

@@ -88,3 +88,15 @@ def test_two_factor_secrets_use_the_same_key_list(settings) -> None:
     settings.FIELD_ENCRYPTION_KEY = [NEW, OLD]
     assert decrypt_secret(stored) == "JBSWY3DPEHPK3PXP"
     assert Fernet(NEW).decrypt(encrypt_secret("x").removeprefix("fernet:").encode()) == b"x"
+
+
+@pytest.mark.django_db
+def test_a_value_given_as_an_expression_is_encrypted_once(settings) -> None:
+    from django.db.models import Value
+
+    settings.FIELD_ENCRYPTION_KEY = [NEW]
+    model = ChatModel.objects.create(name="Expression", api_key=Value(PROVIDER_KEY))
+    assert Fernet(NEW).decrypt(_stored(model).encode()).decode() == PROVIDER_KEY
+    ChatModel.objects.filter(pk=model.pk).update(api_key="sk-live-updated-0000")
+    assert Fernet(NEW).decrypt(_stored(model).encode()).decode() == "sk-live-updated-0000"
+    assert ChatModel.objects.get(pk=model.pk).api_key == "sk-live-updated-0000"
