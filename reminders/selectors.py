@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet
@@ -128,3 +129,13 @@ def failed_deliveries(*, user: User, limit: int = DELIVERIES_SHOWN) -> QuerySet[
         .select_related("reminder")
         .order_by("-due_at", "-id")[:limit]
     )
+
+
+def open_for_integration(*, user: User, integration_id: UUID | str) -> QuerySet[Reminder]:
+    """The person's open (pending or snoozed) reminders linked to one integration, oldest first:
+    the integrations app keeps exactly one open ``rotate_keys`` reminder per integration."""
+    return Reminder.objects.filter(
+        user=user,
+        related_integration_id=integration_id,
+        status__in=[ReminderStatus.PENDING, ReminderStatus.SNOOZED],
+    ).order_by("created_at", "id")

@@ -17,7 +17,7 @@ from integrations.services.connections import (
     usable_access,
     verify_integration,
 )
-from integrations.services.rotation import plan_rotation, secret_replaced
+from integrations.services.rotation import plan_rotation, rotate_due, rotate_now, secret_replaced
 
 __all__ = [
     "CHECK_INTERVAL",
@@ -31,6 +31,8 @@ __all__ = [
     "masked_secrets",
     "plan_rotation",
     "record_check",
+    "rotate_due",
+    "rotate_now",
     "secret_replaced",
     "update_integration",
     "usable_access",
