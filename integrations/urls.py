@@ -14,5 +14,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<uuid:integration_id>/", views.detail, name="detail"),
     path("<uuid:integration_id>/edit/", views.edit, name="edit"),
     path("<uuid:integration_id>/verify/", views.verify, name="verify"),
+    path("<uuid:integration_id>/rotate/", views.rotate, name="rotate"),
     path("<uuid:integration_id>/disconnect/", views.disconnect, name="disconnect"),
 ]

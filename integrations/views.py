@@ -36,7 +36,7 @@ from accounts.redirects import safe_next_url
 from integrations import providers, selectors, services
 from integrations.errors import IntegrationsError, UnknownProvider, VerificationFailed
 from integrations.forms import ConnectForm, EditForm, add_service_errors
-from integrations.models import Integration, IntegrationStatus
+from integrations.models import ActivityAction, Integration, IntegrationStatus
 from integrations.providers import Provider
 from javari.errors import AppError, error_response
 from javari.web import login_required
@@ -249,6 +249,7 @@ def detail(request: HttpRequest, integration_id: UUID) -> HttpResponse:
         "provider_name": adapter.name if adapter else integration.provider,
         "masks": masks,
         "rotates_by_api": _rotates_by_api(adapter, integration),
+        "rotate_url": reverse("integrations:rotate", kwargs={"integration_id": integration.pk}),
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "account": str(integration.config.get("account") or ""),
@@ -323,6 +324,31 @@ def verify(request: HttpRequest, integration_id: UUID) -> HttpResponse:
         )
     else:
         messages.success(request, _("Verified: the connection works."))
+    return HttpResponseRedirect(_back_to(request, integration))
+
+
+@require_POST
+@login_required(fallback="integrations:index")
+def rotate(request: HttpRequest, integration_id: UUID) -> HttpResponse:
+    """ "Rotate now": a new key made, tested and put in use, the old one revoked (by API only).
+
+    Each refusal is a message on the integration's page (a rotation already running, one that
+    failed with the current key untouched, a provider that can't rotate by API), never a 5xx.
+    """
+    user = _user(request)
+    integration = _integration(request, integration_id)
+    try:
+        integration = services.rotate_now(user=user, integration_id=integration.pk)
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(_back_to(request, integration))
+    latest = selectors.activity_for(user=user, integration_id=integration.pk).first()
+    if latest is not None and latest.action == ActivityAction.REVOKE_FAILED:
+        messages.warning(request, latest.message)
+    else:
+        messages.success(request, _("Key rotated: the new key works and is now in use."))
     return HttpResponseRedirect(_back_to(request, integration))
 
 

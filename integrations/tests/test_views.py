@@ -508,3 +508,71 @@ def test_a_provider_without_a_rotation_api_shows_its_steps(alice: User, fake_git
     assert "Enter a new key" in body
     assert "Rotate now" not in body
     assert token not in body
+
+
+# --- Rotate now -----------------------------------------------------------------------------------
+
+
+def test_rotate_now_puts_a_new_key_in_use_and_shows_only_its_mask(
+    alice: User, fake_vercel: FakeVercel
+) -> None:
+    integration, old = _connected(alice, fake_vercel)
+    client = _signed_in(alice)
+    page = _text(client.get(f"/integrations/{integration.pk}/"))
+    assert f'action="/integrations/{integration.pk}/rotate/"' in page
+
+    response = client.post(f"/integrations/{integration.pk}/rotate/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/integrations/{integration.pk}/"
+    new = Credential.objects.get(integration=integration, state=CredentialState.CURRENT).value
+    assert new != old
+    assert old not in fake_vercel.live_values()  # revoked upstream
+    body = _text(response)
+    assert "Key rotated: the new key works and is now in use." in body
+    assert mask_secret(new) in body
+    assert new not in body
+    assert old not in body
+    assert str(ActivityAction.KEY_ROTATED.label) in body
+    integration.refresh_from_db()
+    assert integration.last_rotated_at is not None
+
+
+def test_a_failed_rotation_is_a_message_and_the_key_stays(alice: User, fake_vercel: FakeVercel) -> None:
+    integration, old = _connected(alice, fake_vercel)
+    fake_vercel.fail_always["POST /v3/user/tokens"] = 500
+    response = _signed_in(alice).post(f"/integrations/{integration.pk}/rotate/", follow=True)
+    assert response.status_code == 200
+    body = _text(response)
+    assert "The current key still works." in body
+    assert Credential.objects.get(integration=integration, state=CredentialState.CURRENT).value == old
+    assert old not in body
+
+
+def test_a_rotation_already_running_is_a_message(alice: User, fake_vercel: FakeVercel) -> None:
+    integration, _old = _connected(alice, fake_vercel)
+    Integration.objects.filter(pk=integration.pk).update(
+        rotation_lease_until=timezone.now() + timedelta(minutes=5)
+    )
+    response = _signed_in(alice).post(f"/integrations/{integration.pk}/rotate/", follow=True)
+    assert response.status_code == 200
+    assert "already running" in _text(response)
+    assert not fake_vercel.requests[3:]  # nothing asked of Vercel after the connect's calls
+
+
+def test_rotate_now_is_refused_for_a_provider_without_a_rotation_api(
+    alice: User, fake_github: FakeGitHub
+) -> None:
+    integration = services.connect(
+        user=alice, provider="github", name="Code", values={"personal_access_token": fake_github.new_token()}
+    )
+    response = _signed_in(alice).post(f"/integrations/{integration.pk}/rotate/", follow=True)
+    assert response.status_code == 200
+    assert "reminds you to rotate it instead" in _text(response)
+
+
+def test_rotate_now_access(alice: User, charlie: User, fake_vercel: FakeVercel) -> None:
+    integration, old = _connected(alice, fake_vercel)
+    url = f"/integrations/{integration.pk}/rotate/"
+    assert _signed_in(alice).get(url).status_code == 405
+    assert _signed_in(charlie).post(url).status_code == 404
+    assert Client().post(url).status_code == 302
+    assert Credential.objects.get(integration=integration, state=CredentialState.CURRENT).value == old
