@@ -34,13 +34,18 @@ class ProviderError(Exception):
     """An outside API refused or failed. ``permanent``: retrying won't help (bad credentials).
 
     ``status`` is the provider's HTTP status when there was an answer (None for a timeout or a
-    refused connection). ``str(error)`` is a message for a person, with no secret in it.
+    refused connection). ``field`` names the secret to blame when the provider said which one it
+    refused (Supabase's service-role key rather than its anon key). ``str(error)`` is a message for
+    a person, with no secret in it.
     """
 
-    def __init__(self, message: object, *, permanent: bool = False, status: int | None = None) -> None:
+    def __init__(
+        self, message: object, *, permanent: bool = False, status: int | None = None, field: str | None = None
+    ) -> None:
         self.message = message
         self.permanent = permanent
         self.status = status
+        self.field = field
         super().__init__(str(message))
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ transient (429, 5xx) ones, with a message naming the provider and never the body
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from collections.abc import Iterable
 from functools import lru_cache
@@ -29,6 +30,10 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from integrations.errors import BlockedAddress, ProviderError
+
+# httpx logs each request's full URL at INFO ("HTTP Request: GET https://…?api_key=…"): a custom API
+# that takes its key as a query parameter would put the key in the logs. Warnings still show.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

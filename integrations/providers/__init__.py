@@ -28,7 +28,11 @@ __all__ = [
 # The spec's order: Vercel, Supabase, Gmail, GitHub, Stripe, Custom.
 REGISTRY: dict[str, str] = {
     "vercel": "integrations.providers.vercel.provider.VercelProvider",
+    "supabase": "integrations.providers.supabase.provider.SupabaseProvider",
+    "gmail": "integrations.providers.gmail.provider.GmailProvider",
     "github": "integrations.providers.github.provider.GitHubProvider",
+    "stripe": "integrations.providers.stripe.provider.StripeProvider",
+    "custom": "integrations.providers.custom.provider.CustomProvider",
 }
 
 

@@ -166,6 +166,12 @@ class Provider:
         grant). Most providers have none: the person deletes the key on their side. Raises
         ``ProviderError``; the disconnection goes ahead anyway."""
 
+    def clean_secrets(self, secrets: Mapping[str, str]) -> dict[str, str]:
+        """Check the secrets' shape before any call (a Stripe key's ``sk_`` prefix). ``secrets``
+        holds only the ones entered (an edit may re-enter one). Returns them; raises
+        ``ValidationError`` by field. Never put the secret itself in a message."""
+        return dict(secrets)
+
     def clean_config(self, config: Mapping[str, Any]) -> dict[str, Any]:
         """Normalise and check the non-secret settings before any call (a base URL's shape, a
         custom API's auth type). Returns the settings to store; raises ``ValidationError`` by field."""

@@ -49,6 +49,10 @@ if TYPE_CHECKING:
 CHECK_INTERVAL = timedelta(hours=6)
 # A token is one run of visible characters: spaces or control characters inside mean a bad paste.
 _TOKEN = re.compile(r"^[\x21-\x7e\u00a0-\ud7ff\ue000-\U0010ffff]+$")
+# An integer field's text (ASCII digits only: int() would take "١٢" or "1_000"), and the largest
+# number any field takes (a bigger int could not even be turned into text past 4,300 digits).
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,18}$")
+_INT_MAX = 10**18
 
 
 # --- Reads ------------------------------------------------------------------------------------------
@@ -139,8 +143,10 @@ def clean_values(
     """Check ``values`` against ``provider.fields``: returns (settings, secrets).
 
     ``partial``: a field left out (or a secret left blank) keeps what is stored; otherwise every
-    required field must be there. Unknown names are refused. Raises ``ValidationError`` by field,
-    every problem at once; calls no provider.
+    required field must be there. A field that ``depends_on`` another is required only when it
+    applies. ``kind="integer"`` fields are stored as ``int``. Unknown names are refused. Then the
+    provider's ``clean_secrets`` and ``clean_config`` check shapes (a key's prefix, a URL's
+    address). Raises ``ValidationError`` by field, every problem at once; calls no provider.
     """
     errors: dict[str, list[Any]] = {}
     known = {f.name for f in provider.fields}
@@ -154,13 +160,15 @@ def clean_values(
                 errors.setdefault(spec.name, []).append(_("This field is required."))
             continue
         raw = values[spec.name]
-        if not isinstance(raw, str | int) or isinstance(raw, bool):
+        # A huge int is refused before str(): past 4,300 digits str() raises ValueError.
+        wrong_type = not isinstance(raw, str | int) or isinstance(raw, bool)
+        if wrong_type or (isinstance(raw, int) and abs(raw) > _INT_MAX):
             errors.setdefault(spec.name, []).append(_("Enter text."))
             continue
         text = str(raw).strip()
         if spec.secret:
             if not text:
-                if spec.required and not partial:
+                if spec.required and not partial and _shown(spec, values):
                     errors.setdefault(spec.name, []).append(_("This field is required."))
                 continue
             if len(text) > min(spec.max_length, SECRET_MAX_CHARS):
@@ -189,14 +197,21 @@ def clean_values(
         if spec.choices and text not in {value for value, _label in spec.choices}:
             errors.setdefault(spec.name, []).append(_("Choose one of the options."))
             continue
+        if spec.kind == "integer":
+            if not _INTEGER.fullmatch(text):
+                errors.setdefault(spec.name, []).append(_("Enter a whole number."))
+                continue
+            config[spec.name] = int(text)
+            continue
         config[spec.name] = text
+    try:
+        secrets = provider.clean_secrets(secrets)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
-    try:
-        config = provider.clean_config(config)
-    except ValidationError:
-        raise
-    return config, secrets
+    return provider.clean_config(config), secrets
 
 
 def _shown(spec: providers.Field, values: Mapping[str, Any]) -> bool:
@@ -221,7 +236,7 @@ def _verified(provider: Provider, access: Access, *, secret_field: str | None = 
     try:
         return provider.verify(access)
     except ProviderError as exc:
-        field = secret_field if exc.permanent and exc.status in (401, 403) else None
+        field = (exc.field or secret_field) if exc.permanent and exc.status in (401, 403) else None
         raise VerificationFailed(str(exc), field=field, permanent=exc.permanent) from exc
 
 

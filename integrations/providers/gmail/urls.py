@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from integrations.providers.gmail import views
 
 app_name = "integrations_gmail"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("start/", views.start, name="start"),
+    path("callback/", views.callback, name="callback"),
+]
