@@ -4,13 +4,12 @@ saved), no secret in any page, and no-store on every page that shows a key's mas
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,7 +22,6 @@ from integrations.models import (
     Integration,
     IntegrationStatus,
 )
-from integrations.providers import Provider
 from integrations.providers.github.tests.fake import FakeGitHub
 from integrations.providers.vercel.tests.fake import FakeVercel
 from javari.secrets import mask_secret
@@ -77,11 +75,13 @@ def test_the_list_shows_every_registered_provider_and_its_state(alice: User, fak
     response = client.get("/integrations/")
     assert response.status_code == 200
     body = _text(response)
-    for name in ("Vercel", "GitHub"):
-        assert name in body
-    assert "Deploy and manage your projects" in body
+    every = providers.all_providers()
+    for provider in every:
+        assert f'data-provider="{provider.slug}"' in body
+        assert provider.name in body
+        assert str(provider.description) in body
     assert "Environment variables" in body  # a capability, in words
-    assert body.count("Not connected") == 2
+    assert body.count("Not connected") == len(every)
 
     integration, _token = _connected(alice, fake_vercel, auto_rotate=True)
     body = _text(client.get("/integrations/"))
@@ -146,6 +146,24 @@ def test_the_connect_form_is_built_from_the_providers_fields(alice: User) -> Non
 def test_a_provider_without_a_rotation_api_says_javari_reminds_instead(alice: User) -> None:
     body = _text(_signed_in(alice).get("/integrations/connect/github/"))
     assert "GitHub can&#x27;t make new keys through its API: Javari reminds you" in body
+
+
+def test_fields_for_one_choice_only_are_marked_for_the_script_and_shown_without_it(alice: User) -> None:
+    body = _text(_signed_in(alice).get("/integrations/connect/custom/"))
+    assert 'name="auth_type"' in body
+    # Every field is in the page (all visible without JavaScript); integrations.js hides the others.
+    assert 'data-depends-on="auth_type" data-when="header"' in body
+    assert 'data-depends-on="auth_type" data-when="basic"' in body
+    assert "integrations/integrations.js" in body
+
+
+def test_the_gmail_page_posts_to_its_oauth_flow_and_asks_for_no_key(alice: User) -> None:
+    client = _signed_in(alice)
+    body = _text(client.get("/integrations/connect/gmail/"))
+    assert f'action="{reverse("integrations_gmail:start")}"' in body
+    assert "Connect with Google" in body
+    assert 'type="password"' not in body
+    assert client.post("/integrations/connect/gmail/", {"name": "x"}).status_code == 405
 
 
 def test_an_unknown_provider_is_a_404(alice: User) -> None:
@@ -254,42 +272,6 @@ def test_lone_surrogates_in_the_body_are_form_errors(alice: User, fake_vercel: F
     assert response.status_code == 400
     assert fake_vercel.requests == []
     assert not Integration.objects.exists()
-
-
-class OAuthyProvider(Provider):
-    """A provider connected through OAuth (as Gmail is), for the connect page's button."""
-
-    slug = "oauthy"
-    name = "Oauthy"
-    description = "Mail"
-    uses_oauth = True
-    oauth_start_url_name = "integrations_gmail:start"
-
-
-@pytest.fixture
-def oauth_provider() -> Iterator[None]:
-    providers.REGISTRY["oauthy"] = f"{__name__}.OAuthyProvider"
-    yield
-    del providers.REGISTRY["oauthy"]
-    providers._load.cache_clear()
-
-
-def test_an_oauth_provider_gets_a_button_only_when_its_flow_is_installed(
-    alice: User, oauth_provider: None
-) -> None:
-    client = _signed_in(alice)
-    response = client.get("/integrations/connect/oauthy/")
-    assert response.status_code == 200
-    body = _text(response)
-    assert 'type="password"' not in body
-    try:
-        url = reverse("integrations_gmail:start")
-    except NoReverseMatch:  # the Gmail flow's view isn't installed on this branch
-        assert "Connect with Google" not in body
-        assert "available yet" in body
-    else:
-        assert f'action="{url}"' in body
-    assert client.post("/integrations/connect/oauthy/", {"name": "x"}).status_code == 405
 
 
 # --- One integration ------------------------------------------------------------------------------
