@@ -302,6 +302,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=5),
         "options": {"expire_seconds": 4},
     },
+    # One entry each for every integration (never one per integration): claims with SKIP LOCKED.
+    "rotate-due-keys": {
+        "task": "integrations.tasks.rotate_due_keys",
+        "schedule": timedelta(days=1),
+        "options": {"expire_seconds": int(timedelta(days=1).total_seconds()) - 300},
+    },
+    "check-integrations": {
+        "task": "integrations.tasks.check_integrations",
+        "schedule": timedelta(hours=1),
+        "options": {"expire_seconds": int(timedelta(hours=1).total_seconds()) - 60},
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------------

@@ -17,11 +17,14 @@ from integrations.services.connections import (
     usable_access,
     verify_integration,
 )
+from integrations.services.health import check_due, check_one
 from integrations.services.rotation import plan_rotation, rotate_due, rotate_now, secret_replaced
 
 __all__ = [
     "CHECK_INTERVAL",
     "access_for",
+    "check_due",
+    "check_one",
     "clean_values",
     "connect",
     "create_connected",

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from html import unescape
 from pathlib import Path
 
@@ -46,6 +47,31 @@ def test_the_spanish_catalog_has_no_untranslated_entry() -> None:
         if message.id and not (all(message.string) if isinstance(message.string, tuple) else message.string)
     ]
     assert untranslated == [], f"untranslated in {SPANISH}: {untranslated}"
+
+
+def test_the_spanish_catalog_defines_each_message_once() -> None:
+    # Babel keeps the last of two definitions silently; GNU msgfmt refuses the file. Branches merged
+    # with union merges of the catalog leave such pairs behind.
+    entries: list[tuple[str, str]] = []
+    context, msgid, collecting = "", "", ""
+    for line in SPANISH.read_text(encoding="utf-8").splitlines():
+        if line.startswith('"') and collecting:
+            if collecting == "context":
+                context += line
+            else:
+                msgid += line
+            continue
+        if collecting == "msgid":
+            entries.append((context, msgid))
+            context = ""
+        collecting = ""
+        if line.startswith("msgctxt "):
+            context, collecting = line, "context"
+        elif line.startswith("msgid "):
+            msgid, collecting = line, "msgid"
+    counts = Counter(entries)
+    twice = [msgid for (_context, msgid), count in counts.items() if count > 1 and msgid != 'msgid ""']
+    assert twice == [], f"defined more than once in {SPANISH}: {twice}"
 
 
 def test_the_spanish_catalog_has_no_fuzzy_entry() -> None:
