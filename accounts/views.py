@@ -23,6 +23,7 @@ from accounts import services
 from accounts.forms import ApiKeyForm, DeleteAccountForm, LanguageForm, ThemeForm
 from accounts.models import ApiKey
 from accounts.redirects import safe_next_url
+from integrations import selectors as integration_selectors
 from javari.shell import THEME_COOKIE
 from javari.web import login_required
 
@@ -82,6 +83,8 @@ def _security_context(request: HttpRequest, **extra: object) -> dict[str, object
         "api_keys": ApiKey.objects.filter(user=request.user).order_by("-created_at"),
         "api_key_form": ApiKeyForm(),
         "max_api_keys": services.MAX_ACTIVE_API_KEYS,
+        # The keys of the person's integrations (masked), beside their own API keys.
+        "stored_credentials": integration_selectors.stored_credentials(user=request.user),
         **extra,
     }
 

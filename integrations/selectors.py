@@ -10,6 +10,8 @@ from uuid import UUID
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
+from integrations import providers
+from integrations.errors import UnknownProvider
 from integrations.models import Activity, Credential, CredentialState, Integration, IntegrationStatus
 from javari.secrets import mask_secret
 
@@ -49,6 +51,19 @@ class StoredCredential:
     expires_at: datetime | None
     last_rotated_at: datetime | None
     next_rotation_at: datetime | None
+    # The provider's name and the field's label ("Vercel", "Access token"); the slug and the field's
+    # name for a provider no longer registered.
+    provider_name: str = ""
+    label: str = ""
+
+
+def _labels(slug: str) -> tuple[str, dict[str, str]]:
+    """A provider's name and its fields' labels by name (in the active language)."""
+    try:
+        provider = providers.get(slug)
+    except UnknownProvider:
+        return slug, {}
+    return provider.name, {spec.name: str(spec.label) for spec in provider.fields}
 
 
 def stored_credentials(*, user: User) -> list[StoredCredential]:
@@ -59,6 +74,7 @@ def stored_credentials(*, user: User) -> list[StoredCredential]:
         .select_related("integration")
         .order_by("integration__provider", "integration__name", "field")
     )
+    labels = {slug: _labels(slug) for slug in {c.integration.provider for c in credentials}}
     return [
         StoredCredential(
             integration=credential.integration,
@@ -68,6 +84,8 @@ def stored_credentials(*, user: User) -> list[StoredCredential]:
             expires_at=credential.expires_at or credential.integration.key_expires_at,
             last_rotated_at=credential.integration.last_rotated_at,
             next_rotation_at=credential.integration.next_rotation_at,
+            provider_name=labels[credential.integration.provider][0],
+            label=labels[credential.integration.provider][1].get(credential.field, credential.field),
         )
         for credential in credentials
     ]

@@ -44,6 +44,11 @@ SECTIONS = [
         "preferences:behavior",
     ),
     Section(
+        gettext_lazy("Integrations"),
+        gettext_lazy("Connect Gmail, Vercel, Supabase, etc."),
+        "integrations:index",
+    ),
+    Section(
         gettext_lazy("Security & API Keys"),
         gettext_lazy("Manage all tokens and credentials"),
         "accounts:security",

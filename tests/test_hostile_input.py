@@ -173,6 +173,7 @@ def _world(alice: User, staff: User) -> World:
             "event_id": str(event.pk),
             "token": feed_token,
             "integration_id": str(integration.pk),
+            "provider": "vercel",  # the connect page's form (its provider on a closed port here)
             "year": "2027",
             "month": "1",
             "day": "5",

@@ -62,13 +62,6 @@ def test_the_hub_lists_the_sections_that_exist_in_the_specs_order(client: Client
     assert positions == sorted(positions)
 
 
-def test_sections_of_features_not_built_yet_are_absent(client: Client, alice: User) -> None:
-    client.force_login(alice)
-    page = client.get("/settings/").text
-    for absent in ("Integrations",):
-        assert absent not in page
-
-
 @pytest.mark.parametrize("url", ["/settings/", BEHAVIOR, LANGUAGE])
 def test_the_pages_need_a_signed_in_user(client: Client, url: str) -> None:
     response = client.get(url)
