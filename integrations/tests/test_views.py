@@ -87,7 +87,7 @@ def test_the_list_shows_every_registered_provider_and_its_state(alice: User, fak
     body = _text(client.get("/integrations/"))
     assert "1 connected" in body
     assert reverse("integrations:detail", kwargs={"integration_id": integration.pk}) in body
-    assert "On, Monthly" in body
+    assert "On, monthly" in body  # the schedule in the middle of a phrase
 
     Integration.objects.filter(pk=integration.pk).update(status=IntegrationStatus.ERROR)
     assert "1 in error" in _text(client.get("/integrations/"))
