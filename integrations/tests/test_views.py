@@ -218,6 +218,11 @@ def test_a_team_the_token_cant_reach_is_named_in_the_error(alice: User, fake_ver
     body = _text(response)
     assert "team_elsewhere" in body
     assert token not in body
+    # Beside the Team ID (the field to correct), not above the form.
+    errors = response.context["form"].errors
+    assert "team_elsewhere" in " ".join(errors["team_id"])
+    assert "__all__" not in errors
+    assert "api_token" not in errors
     assert not Integration.objects.exists()
 
 
