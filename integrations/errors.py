@@ -34,9 +34,9 @@ class ProviderError(Exception):
     """An outside API refused or failed. ``permanent``: retrying won't help (bad credentials).
 
     ``status`` is the provider's HTTP status when there was an answer (None for a timeout or a
-    refused connection). ``field`` names the secret to blame when the provider said which one it
-    refused (Supabase's service-role key rather than its anon key). ``str(error)`` is a message for
-    a person, with no secret in it.
+    refused connection). ``field`` names the form field to blame when the provider said which
+    (Supabase's service-role key rather than its anon key; Vercel's team ID for a team out of
+    reach). ``str(error)`` is a message for a person, with no secret in it.
     """
 
     def __init__(

@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -35,12 +36,27 @@ class KeptSecretInput(SecretInput):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
+        box_attrs = {
+            key: value
+            for key, value in self.build_attrs(self.attrs, attrs).items()
+            if key not in ("type", "name", "value")
+        }
+        box_attrs.setdefault("id", f"id_{name}")
+        mask_id = f"{box_attrs['id']}_stored"
+        if self.stored_mask:
+            box_attrs["aria-describedby"] = " ".join(
+                filter(None, [box_attrs.get("aria-describedby"), mask_id])
+            )
+        # Its own box, not SecretInput's: that one keeps only id, class and aria-describedby, and
+        # the provider's placeholder and data-depends-on/data-when (which integrations.js reads to
+        # show a custom API's password only for basic auth) would be lost.
+        box = format_html(
+            '<input type="password" name="{}" value="" autocomplete="new-password"{}>',
+            name,
+            flatatt({"spellcheck": "false", "autocapitalize": "off", **box_attrs}),
+        )
         if not self.stored_mask:
-            return super().render(name, None, attrs, renderer)
-        input_id = (attrs or {}).get("id") or f"id_{name}"
-        mask_id = f"{input_id}_stored"
-        described = " ".join(filter(None, [(attrs or {}).get("aria-describedby"), mask_id]))
-        box = super().render(name, None, {**(attrs or {}), "aria-describedby": described}, renderer)
+            return box
         return format_html(
             '<span class="secret-input">{}'
             '<span class="secret-stored" id="{}">{} <code>{}</code>. {}</span></span>',

@@ -27,6 +27,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from javari.fields import EncryptedTextField
 
@@ -47,9 +48,10 @@ class IntegrationStatus(models.TextChoices):
 class RotationSchedule(models.TextChoices):
     """How often a key is rotated (the spec's ``rotation_schedule``)."""
 
-    WEEKLY = "weekly", _("Weekly")
-    MONTHLY = "monthly", _("Monthly")
-    QUARTERLY = "quarterly", _("Quarterly")
+    # Contexts: the plain msgids are reminders' repeat options ("Cada semana") and billing periods.
+    WEEKLY = "weekly", pgettext_lazy("rotation schedule", "Weekly")
+    MONTHLY = "monthly", pgettext_lazy("rotation schedule", "Monthly")
+    QUARTERLY = "quarterly", pgettext_lazy("rotation schedule", "Quarterly")
 
 
 # Each schedule's period. Months are calendar months (dateutil's relativedelta), so a monthly
@@ -205,7 +207,8 @@ class ActivityAction(models.TextChoices):
 
     CONNECTED = "connected", _("Connected")
     UPDATED = "updated", _("Settings changed")
-    VERIFIED = "verified", _("Verified")
+    # A context: the plain msgid is allauth's (an email address), "Verificado" where this wants "Verificada".
+    VERIFIED = "verified", pgettext_lazy("integration activity", "Verified")
     VERIFICATION_FAILED = "verification_failed", _("Verification failed")
     KEY_ROTATED = "key_rotated", _("Key rotated")
     ROTATION_FAILED = "rotation_failed", _("Rotation failed")

@@ -236,7 +236,10 @@ def _verified(provider: Provider, access: Access, *, secret_field: str | None = 
     try:
         return provider.verify(access)
     except ProviderError as exc:
-        field = (exc.field or secret_field) if exc.permanent and exc.status in (401, 403) else None
+        # The field the provider blamed (a team it doesn't know), else the secret for a refused key.
+        field = exc.field if exc.permanent and exc.field else None
+        if field is None and exc.permanent and exc.status in (401, 403):
+            field = secret_field
         raise VerificationFailed(str(exc), field=field, permanent=exc.permanent) from exc
 
 

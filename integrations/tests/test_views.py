@@ -87,7 +87,7 @@ def test_the_list_shows_every_registered_provider_and_its_state(alice: User, fak
     body = _text(client.get("/integrations/"))
     assert "1 connected" in body
     assert reverse("integrations:detail", kwargs={"integration_id": integration.pk}) in body
-    assert "On, Monthly" in body
+    assert "On, monthly" in body  # the schedule in the middle of a phrase
 
     Integration.objects.filter(pk=integration.pk).update(status=IntegrationStatus.ERROR)
     assert "1 in error" in _text(client.get("/integrations/"))
@@ -218,6 +218,11 @@ def test_a_team_the_token_cant_reach_is_named_in_the_error(alice: User, fake_ver
     body = _text(response)
     assert "team_elsewhere" in body
     assert token not in body
+    # Beside the Team ID (the field to correct), not above the form.
+    errors = response.context["form"].errors
+    assert "team_elsewhere" in " ".join(errors["team_id"])
+    assert "__all__" not in errors
+    assert "api_token" not in errors
     assert not Integration.objects.exists()
 
 

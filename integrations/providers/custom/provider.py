@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from integrations import http
@@ -131,7 +131,8 @@ class CustomProvider(Provider):
         ),
         Field(
             "api_key",
-            _("API key"),
+            # A label: the plain msgid is Spanish "clave de API", lowercase for the middle of a sentence.
+            pgettext_lazy("integration field", "API key"),
             _("The key or token the API gave you."),
             secret=True,
             max_length=2_000,

@@ -117,6 +117,7 @@ class VercelProvider(Provider):
                             % {"team": params["teamId"]},
                             permanent=True,
                             status=exc.status,
+                            field="team_id",  # shown beside the Team ID, not above the form
                         ) from exc
                     raise
             current = _json(
