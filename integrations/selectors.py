@@ -63,7 +63,7 @@ def _labels(slug: str) -> tuple[str, dict[str, str]]:
         provider = providers.get(slug)
     except UnknownProvider:
         return slug, {}
-    return provider.name, {spec.name: str(spec.label) for spec in provider.fields}
+    return str(provider.name), {spec.name: str(spec.label) for spec in provider.fields}
 
 
 def stored_credentials(*, user: User) -> list[StoredCredential]:

@@ -354,7 +354,7 @@ def rotate(request: HttpRequest, integration_id: UUID) -> HttpResponse:
 
 def _provider_name(integration: Integration) -> str:
     adapter = provider_or_none(integration.provider)
-    return adapter.name if adapter else integration.provider
+    return str(adapter.name) if adapter else integration.provider
 
 
 @require_http_methods(["GET", "POST"])

@@ -110,7 +110,8 @@ class Provider:
     provider can, ``create_key``/``revoke_key``)."""
 
     slug: ClassVar[str]
-    name: ClassVar[str]
+    # A brand ("Vercel") or, for the custom provider, words to translate.
+    name: ClassVar[str | Promise]
     description: ClassVar[str | Promise]
     capabilities: ClassVar[tuple[str, ...]] = ()
     fields: ClassVar[tuple[Field, ...]] = ()

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import create_api_key
-from integrations import providers
 from integrations.models import (
     Activity,
     ActivityAction,
@@ -23,7 +21,6 @@ from integrations.models import (
     Integration,
     IntegrationStatus,
 )
-from integrations.providers import Access, Provider, Verification
 from integrations.providers.github.tests.fake import FakeGitHub
 from integrations.providers.vercel.tests.fake import FakeVercel
 from preferences.services import update_preferences
@@ -209,34 +206,18 @@ def test_an_unknown_provider_is_a_400(as_alice: Client) -> None:
     assert not Integration.objects.exists()
 
 
-class OAuthOnlyProvider(Provider):
-    """A provider connected through OAuth in the browser (as Gmail is)."""
-
-    slug = "oauth_only"
-    name = "Mailbox"
-    description = gettext_lazy("Read your mail")
-    uses_oauth = True
-    fields: ClassVar[tuple[providers.Field, ...]] = ()
-
-    def verify(self, access: Access) -> Verification:  # pragma: no cover - never called
-        raise AssertionError("an OAuth provider is not connected through the API")
-
-
-def test_an_oauth_provider_is_connected_in_the_browser_not_here(
-    as_alice: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(providers.REGISTRY, "oauth_only", f"{__name__}.OAuthOnlyProvider")
-    response = _json(as_alice, "post", URL, {"provider": "oauth_only", "name": "Mail", "values": {}})
+def test_an_oauth_provider_is_connected_in_the_browser_not_here(as_alice: Client) -> None:
+    response = _json(as_alice, "post", URL, {"provider": "gmail", "name": "Mail", "values": {}})
     assert response.status_code == 400
     assert response.json()["fields"] == {
         "provider": [
-            "Mailbox is connected in the browser, where you sign in to it and allow access: open "
+            "Gmail is connected in the browser, where you sign in to it and allow access: open "
             "Settings → Integrations and choose Connect."
         ]
     }
     assert not Integration.objects.exists()
     listed = {p["slug"]: p for p in as_alice.get(f"{URL}providers/").json()}
-    assert listed["oauth_only"]["uses_oauth"] is True
+    assert listed["gmail"]["uses_oauth"] is True
 
 
 def test_the_list_is_one_s_own_and_hides_disconnected_ones_unless_asked(

@@ -78,7 +78,7 @@ def test_the_list_shows_every_registered_provider_and_its_state(alice: User, fak
     every = providers.all_providers()
     for provider in every:
         assert f'data-provider="{provider.slug}"' in body
-        assert provider.name in body
+        assert str(provider.name) in body
         assert str(provider.description) in body
     assert "Environment variables" in body  # a capability, in words
     assert body.count("Not connected") == len(every)

@@ -108,7 +108,7 @@ def _clean_header_name(value: Any) -> str:
 
 class CustomProvider(Provider):
     slug = "custom"
-    name = "Custom"
+    name = pgettext_lazy("integration provider", "Custom API")
     description = _("Add any API you want Javari to access")
     capabilities = ("custom",)
     fields = (
