@@ -203,6 +203,14 @@ def call(
         raise ProviderError(message % {"provider": provider}, permanent=False) from exc
     except httpx.InvalidURL as exc:
         raise BlockedAddress(_("This is not a valid web address.")) from exc
+    except UnicodeEncodeError:
+        # httpx sends header values as ASCII: a key with "é" or a no-break space in it can't go in a
+        # header (Authorization, X-API-Key) and raised out of every caller as a 500. Nothing was sent.
+        message = _(
+            "%(provider)s can't be sent these credentials: a key sent in a header can hold only "
+            "ASCII letters, digits and punctuation."
+        )
+        raise ProviderError(message % {"provider": provider}, permanent=True) from None
     except httpx.HTTPError as exc:
         message = _("%(provider)s could not be reached.")
         raise ProviderError(message % {"provider": provider}, permanent=False) from exc

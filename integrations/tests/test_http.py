@@ -262,3 +262,18 @@ def test_the_shared_tls_context_still_checks_certificates_and_host_names() -> No
     assert context is _ssl_context()  # made once
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert context.check_hostname is True
+
+
+@pytest.mark.parametrize("value", ["Bearer clé-0123456789", "Bearer key\u00a0abc", "Bearer k\u2028ey"])
+def test_a_header_value_outside_ascii_is_a_permanent_error_and_nothing_is_sent(
+    upstream: _Upstream, value: str
+) -> None:
+    # httpx sends header values as ASCII; a key with other characters raised UnicodeEncodeError
+    # out of every caller (a 500 on the connect page and the API).
+    with pytest.raises(ProviderError) as caught:
+        http.call("GET", f"{upstream.base_url}/status/200", provider="Test", headers={"Authorization": value})
+    assert caught.value.permanent
+    assert caught.value.__cause__ is None
+    assert value.split(" ", 1)[1] not in str(caught.value)
+    assert str(caught.value).startswith("Test can't be sent these credentials")
+    assert upstream.requests == []
