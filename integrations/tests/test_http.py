@@ -111,6 +111,9 @@ def localhost_upstream(settings: Any) -> Iterator[tuple[_Upstream, str, int]]:
         "::ffff:127.0.0.1",  # IPv4-mapped loopback
         "::ffff:10.0.0.1",
         "::ffff:169.254.169.254",
+        "2002:7f00:1::",  # 6to4 carrying 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 carrying the metadata service
+        "2002:a00:1::",  # 6to4 carrying 10.0.0.1
     ],
 )
 def test_private_local_and_metadata_addresses_are_blocked(settings: Any, address: str) -> None:
@@ -122,7 +125,9 @@ def test_private_local_and_metadata_addresses_are_blocked(settings: Any, address
     assert str(caught.value) == BLOCKED
 
 
-@pytest.mark.parametrize("address", ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+@pytest.mark.parametrize(
+    "address", ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8", "2002:808:808::1"]
+)
 def test_public_addresses_are_allowed(settings: Any, address: str) -> None:
     settings.INTEGRATIONS_ALLOWED_NETWORKS = []
     assert http.is_allowed(ipaddress.ip_address(address))
