@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 
 import pytest
 from django.test import Client
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import create_api_key
@@ -214,7 +213,7 @@ class OAuthOnlyProvider(Provider):
 
     slug = "oauth_only"
     name = "Mailbox"
-    description = gettext_lazy("Read your mail")
+    description = "Read your mail"  # a test provider: not a string to translate
     uses_oauth = True
     fields: ClassVar[tuple[providers.Field, ...]] = ()
 
