@@ -4,7 +4,7 @@ A custom integration's base URL is typed by a person, and every provider's base 
 either could point the server at itself, at the local network or at a cloud metadata service
 (169.254.169.254). ``client()`` returns an ``httpx.Client`` whose transport resolves the host,
 refuses the call (``BlockedAddress``) when any address it resolves to is loopback, private,
-link-local, multicast, reserved or unspecified (IPv4-mapped IPv6 included) and not inside
+link-local, multicast, reserved or unspecified (IPv4-mapped and 6to4 IPv6 included) and not inside
 ``INTEGRATIONS_ALLOWED_NETWORKS``, and then connects to the address it checked, not to a second
 lookup (so a DNS answer that changes between check and connect — DNS rebinding — can't slip a
 private address in). For https the certificate is still checked against the host name (SNI).
@@ -54,6 +54,10 @@ def is_public(address: IPAddress) -> bool:
     """Whether ``address`` is on the public internet (not loopback, private, link-local, …)."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return is_public(address.ipv4_mapped)
+    # 6to4 (2002::/16) carries an IPv4 address that a 6to4 router delivers to: judge that one
+    # (Python counts 2002:7f00:1:: — 127.0.0.1 — as global).
+    if isinstance(address, ipaddress.IPv6Address) and address.sixtofour is not None:
+        return is_public(address.sixtofour)
     return not (
         address.is_private
         or address.is_loopback
@@ -203,6 +207,14 @@ def call(
         raise ProviderError(message % {"provider": provider}, permanent=False) from exc
     except httpx.InvalidURL as exc:
         raise BlockedAddress(_("This is not a valid web address.")) from exc
+    except UnicodeEncodeError:
+        # httpx sends header values as ASCII: a key with "é" or a no-break space in it can't go in a
+        # header (Authorization, X-API-Key) and raised out of every caller as a 500. Nothing was sent.
+        message = _(
+            "%(provider)s can't be sent these credentials: a key sent in a header can hold only "
+            "ASCII letters, digits and punctuation."
+        )
+        raise ProviderError(message % {"provider": provider}, permanent=True) from None
     except httpx.HTTPError as exc:
         message = _("%(provider)s could not be reached.")
         raise ProviderError(message % {"provider": provider}, permanent=False) from exc

@@ -287,6 +287,24 @@ def test_patch_with_a_refused_token_changes_nothing(as_alice: Client, fake_verce
     assert integration.credentials.get(state=CredentialState.CURRENT).value == token
 
 
+def test_a_token_a_header_cant_carry_is_refused_and_changes_nothing(
+    as_alice: Client, fake_vercel: FakeVercel
+) -> None:
+    # httpx sends headers as ASCII: a token with "é" raised UnicodeEncodeError (a 500) on POST and PATCH.
+    response = _connect(as_alice, "vcp_clé0123456789")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["error"] == "verification_failed"
+    assert not Integration.objects.exists()
+    integration, token = _connected(as_alice, fake_vercel)
+    calls = len(fake_vercel.requests)
+    body = {"values": {"api_token": "vcp_clé0123456789"}}
+    response = _json(as_alice, "patch", detail_url(integration), body)
+    assert response.status_code == 400, response.content[:300]
+    assert "clé" not in response.content.decode()
+    assert integration.credentials.get(state=CredentialState.CURRENT).value == token
+    assert len(fake_vercel.requests) == calls
+
+
 def test_patch_changes_only_what_is_sent(as_alice: Client, fake_vercel: FakeVercel) -> None:
     integration, token = _connected(as_alice, fake_vercel)
     calls = len(fake_vercel.requests)

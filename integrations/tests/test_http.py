@@ -111,6 +111,9 @@ def localhost_upstream(settings: Any) -> Iterator[tuple[_Upstream, str, int]]:
         "::ffff:127.0.0.1",  # IPv4-mapped loopback
         "::ffff:10.0.0.1",
         "::ffff:169.254.169.254",
+        "2002:7f00:1::",  # 6to4 carrying 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 carrying the metadata service
+        "2002:a00:1::",  # 6to4 carrying 10.0.0.1
     ],
 )
 def test_private_local_and_metadata_addresses_are_blocked(settings: Any, address: str) -> None:
@@ -122,7 +125,9 @@ def test_private_local_and_metadata_addresses_are_blocked(settings: Any, address
     assert str(caught.value) == BLOCKED
 
 
-@pytest.mark.parametrize("address", ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+@pytest.mark.parametrize(
+    "address", ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8", "2002:808:808::1"]
+)
 def test_public_addresses_are_allowed(settings: Any, address: str) -> None:
     settings.INTEGRATIONS_ALLOWED_NETWORKS = []
     assert http.is_allowed(ipaddress.ip_address(address))
@@ -262,3 +267,18 @@ def test_the_shared_tls_context_still_checks_certificates_and_host_names() -> No
     assert context is _ssl_context()  # made once
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert context.check_hostname is True
+
+
+@pytest.mark.parametrize("value", ["Bearer clé-0123456789", "Bearer key\u00a0abc", "Bearer k\u2028ey"])
+def test_a_header_value_outside_ascii_is_a_permanent_error_and_nothing_is_sent(
+    upstream: _Upstream, value: str
+) -> None:
+    # httpx sends header values as ASCII; a key with other characters raised UnicodeEncodeError
+    # out of every caller (a 500 on the connect page and the API).
+    with pytest.raises(ProviderError) as caught:
+        http.call("GET", f"{upstream.base_url}/status/200", provider="Test", headers={"Authorization": value})
+    assert caught.value.permanent
+    assert caught.value.__cause__ is None
+    assert value.split(" ", 1)[1] not in str(caught.value)
+    assert str(caught.value).startswith("Test can't be sent these credentials")
+    assert upstream.requests == []

@@ -270,6 +270,20 @@ def test_hostile_values_are_form_errors_and_reach_no_provider(
     assert not Integration.objects.exists()
 
 
+def test_a_token_with_characters_a_header_cant_carry_is_a_form_error(
+    alice: User, fake_vercel: FakeVercel
+) -> None:
+    # "é" and a no-break space pass the token check, but httpx sends headers as ASCII: this was a 500.
+    for token in ("vcp_clé0123456789", "vcp_0123\u00a0456789"):
+        response = _signed_in(alice).post(CONNECT_URL, _connect_form(token))
+        assert response.status_code == 400
+        errors = response.context["form"].non_field_errors()
+        assert any("can't be sent these credentials" in error for error in errors)
+        assert token not in response.content.decode()
+    assert fake_vercel.requests == []
+    assert not Integration.objects.exists()
+
+
 def test_lone_surrogates_in_the_body_are_form_errors(alice: User, fake_vercel: FakeVercel) -> None:
     # A form encodes a lone surrogate as bytes that are not UTF-8 (what a browser would send).
     body = "name=%ED%A0%80&api_token=%ED%A0%80&team_id=%ED%A0%80&rotation_schedule=monthly"

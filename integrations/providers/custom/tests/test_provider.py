@@ -272,3 +272,23 @@ def test_a_refused_key_saves_nothing(alice: Any, fake_custom_api: FakeCustomAPI)
         )
     assert caught.value.field == "api_key"
     assert not Integration.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("auth", ["bearer", "header"])
+def test_a_key_that_cannot_travel_in_a_header_is_refused_not_a_crash(
+    alice: Any, fake_custom_api: FakeCustomAPI, auth: str
+) -> None:
+    # Visible non-ASCII characters pass the token check, but a header carries ASCII only.
+    key = "clé-0123456789abcdef"
+    with pytest.raises(VerificationFailed) as caught:
+        services.connect(
+            user=alice,
+            provider="custom",
+            name="API",
+            values=_values(fake_custom_api, auth_type=auth, header_name="X-API-Key", api_key=key),
+        )
+    assert caught.value.permanent
+    assert key not in str(caught.value)
+    assert not Integration.objects.exists()
+    assert fake_custom_api.requests == []
