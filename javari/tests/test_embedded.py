@@ -48,7 +48,7 @@ def _embedded(var_dir: Path, *args: str) -> dict[str, str]:
 
 def outside_pytest_temp() -> Path:
     """A data folder outside pytest's /tmp/pytest-of-USER: as root, PostgreSQL runs as
-    ``pgserver``, and every pytest session that starts (another worktree's) resets that folder to
+    ``embedded_postgres``, and every pytest session that starts (another worktree's) resets that folder to
     mode 0700, which locks pg_ctl and initdb out of a data folder below it."""
     return Path(tempfile.mkdtemp(prefix="javari-test-var-"))
 
@@ -66,6 +66,9 @@ def test_the_embedded_postgres_has_pgvector_and_keeps_data_across_a_restart(var_
     assert (var_dir / "pgdata" / "PG_VERSION").read_text().strip() == "18"
     with psycopg.connect(urls["DATABASE_URL"], autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        # pg_trgm is contrib: the help center's typo-tolerant search needs it on the embedded server.
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        assert conn.execute("SELECT similarity('credits', 'crdits') > 0.4").fetchone() == (True,)
         conn.execute("CREATE TABLE kept (v vector(3))")
         conn.execute("INSERT INTO kept VALUES ('[1,2,3]')")
 
