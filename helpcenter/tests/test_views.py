@@ -437,3 +437,43 @@ def test_the_profile_menu_has_get_help(client: Client, alice: User) -> None:
     client.force_login(alice)
     body = client.get(reverse("helpcenter:index")).content.decode()
     assert '<a href="/help/" aria-current="page">Get Help</a>' in body
+
+
+HELP_LINKS = [
+    ("preferences:index", "profile-menu", "Settings"),
+    ("preferences:behavior", "behaviour-presets-and-custom-instructions", "Behavior & Personality"),
+    ("preferences:language", "language-and-theme", "Language & Localization"),
+    ("preferences:notifications", "notifications", "Reminders & Notifications"),
+    ("preferences:scheduling", "calendar-and-ical-feed", "Calendar & Scheduling"),
+    ("accounts:security", "sessions-and-security", "Security & Keys"),
+    ("credits:usage", "usage-and-spending-cap", "Usage & Analytics"),
+    ("credits:plans", "plans-and-subscriptions", "Plans & credits"),
+    ("credits:top_up", "buying-top-ups", "Top up credits"),
+    ("integrations:index", "connecting-integrations", "Integrations"),
+    ("reminders:index", "creating-reminders", "Reminders"),
+    ("chat:index", "chatting-with-javari", "Chat"),
+]
+
+
+@pytest.mark.parametrize(("url_name", "slug", "topic"), HELP_LINKS)
+def test_each_settings_page_and_the_chat_link_their_article(
+    client: Client, alice: User, url_name: str, slug: str, topic: str
+) -> None:
+    client.force_login(alice)
+    body = client.get(reverse(url_name)).content.decode()
+    href = reverse("helpcenter:article", kwargs={"slug": slug})
+    assert f'<a class="help-link" href="{href}" aria-label="Help: {topic}"' in body
+
+
+@pytest.mark.parametrize(("url_name", "slug", "topic"), HELP_LINKS)
+def test_every_help_link_has_an_article_in_both_languages(url_name: str, slug: str, topic: str) -> None:
+    from helpcenter.services.loading import CONTENT_DIR
+
+    assert (CONTENT_DIR / "en" / f"{slug}.md").is_file()
+    assert (CONTENT_DIR / "es" / f"{slug}.md").is_file()
+
+
+def test_help_links_are_labelled_in_spanish(client: Client, alice: User) -> None:
+    client.force_login(alice)
+    body = client.get(reverse("preferences:language"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert 'aria-label="Ayuda: ' in body
