@@ -1,0 +1,160 @@
+"""The help center in Chromium, in English and Spanish: search on /help/ answers as you type, an
+article opens with its contents, and "Was this helpful?" records a vote and a comment; the pages on a
+phone (375 px) without sideways scrolling.
+
+The live server's database is flushed after each test: the categories are seeded again first, the
+real articles loaded with the loader, and each given one passage per language with its full-text
+vector (what the index task writes; the search page only reads passages).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.contrib.postgres.search import SearchVector
+from django.db.models import Value
+from playwright.sync_api import Page, expect
+
+from conftest import PASSWORD, make_user
+from helpcenter.models import Article, Interaction, InteractionKind, Passage
+from helpcenter.services import load_articles
+from javari.retrieval.search import TEXT_SEARCH_CONFIG
+from javari.text import plain_text
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 375, "height": 740}
+SLUG = "usage-and-spending-cap"
+# What each language types, and a word of the article's title it expects as you type.
+JOURNEYS = {
+    "en": {
+        "query": "spending cap",
+        "title": "spending cap",
+        "menu": "Get Help",
+        "yes": "Yes",
+        "thanks": "Thanks! Your answer was saved.",
+    },
+    "es": {
+        "query": "límite de gasto",
+        "title": "límite de gasto",
+        "menu": "Obtener ayuda",
+        "yes": "Sí",
+        "thanks": "¡Gracias! Hemos guardado tu respuesta.",
+    },
+}
+
+
+@pytest.fixture(autouse=True)
+def _articles(transactional_db: None) -> None:
+    importlib.import_module("helpcenter.migrations.0002_categories").seed(apps, None)
+    if not Article.objects.exists():
+        load_articles()
+    Passage.objects.all().delete()
+    for article in Article.objects.all():
+        for language, config in TEXT_SEARCH_CONFIG.items():
+            title = getattr(article, f"title_{language}")
+            text = plain_text(getattr(article, f"content_{language}"))
+            passage = Passage.objects.create(
+                article=article, language=language, position=0, text=text, content_hash="browser-test"
+            )
+            vector = SearchVector(Value(title), config=config, weight="A") + SearchVector(
+                Value(text), config=config, weight="C"
+            )
+            Passage.objects.filter(pk=passage.pk).update(search=vector)
+
+
+def _sign_in(page: Page, email: str) -> None:
+    page.goto("/accounts/login/")
+    main = page.locator("main")
+    main.get_by_label(re.compile(r"^Email:?$")).fill(email)
+    main.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
+    main.get_by_role("button", name="Sign In").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_search_as_you_type_open_an_article_and_mark_it_helpful(
+    page: Page, shot: Callable[[str], Path], page_problems: list[str], language: str
+) -> None:
+    journey = JOURNEYS[language]
+    user = make_user(f"reader-{language}@example.com", display_name="Reader")
+    _sign_in(page, user.email)
+    type(user).objects.filter(pk=user.pk).update(language=language)
+
+    # The profile menu leads to the help center.
+    page.goto("/")
+    page.locator("#profile-button").click()
+    page.locator("#profile-menu").get_by_role(
+        "link", name="Get Help" if language == "en" else "Obtener ayuda"
+    ).click()
+    expect(page).to_have_url(re.compile(r"/help/$"))
+
+    # Typing answers under the box, without leaving the page.
+    page.get_by_role("searchbox").press_sequentially(journey["query"], delay=20)
+    suggestions = page.locator("#help-suggestions")
+    expect(suggestions.get_by_role("link").first).to_contain_text(re.compile(journey["title"], re.IGNORECASE))
+    expect(page).to_have_url(re.compile(r"/help/$"))
+    shot(f"{language}-suggestions")
+    searches = Interaction.objects.filter(kind=InteractionKind.SEARCH, language=language)
+    assert searches.filter(query=journey["query"]).exists()
+    # Debounced: far fewer recorded searches than keystrokes.
+    assert searches.count() < len(journey["query"])
+
+    # The article, with its contents and anchored headings.
+    suggestions.get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(rf"/help/articles/{SLUG}/"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile(journey["title"], re.IGNORECASE))
+    toc = page.locator(".help-toc")
+    first_entry = toc.get_by_role("link").first
+    anchor = first_entry.get_attribute("href")
+    assert anchor
+    assert anchor.startswith("#")
+    expect(page.locator(f"h2{anchor}, h3{anchor}")).to_have_count(1)
+
+    # Was this helpful? Yes, then a comment.
+    feedback = page.locator("#feedback")
+    feedback.get_by_role("button", name=journey["yes"]).click()
+    expect(feedback).to_contain_text(journey["thanks"])
+    expect(feedback.get_by_role("button", name=journey["yes"])).to_have_attribute("aria-pressed", "true")
+    feedback.locator("textarea").fill("Clear, thanks.")
+    feedback.locator("textarea").press("Tab")
+    feedback.locator(".help-comment button[type=submit]").click()
+    expect(feedback.get_by_role("status")).to_be_visible()
+    shot(f"{language}-voted")
+    article = Article.objects.get(slug=SLUG)
+    assert Interaction.objects.filter(user=user, article=article, kind=InteractionKind.HELPFUL).count() == 1
+    assert Interaction.objects.get(user=user, kind=InteractionKind.FEEDBACK).feedback == "Clear, thanks."
+    assert page_problems == []
+
+
+def test_the_results_page_works_without_a_search_as_you_type(page: Page, page_problems: list[str]) -> None:
+    page.goto("/help/")
+    box = page.get_by_role("searchbox")
+    box.fill("zzzqqq")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/help/search/\?q=zzzqqq"))
+    expect(page.locator(".help-count")).to_have_text("No results for “zzzqqq”.")
+    expect(page.get_by_role("link", name="FAQ")).to_be_visible()
+    assert page_problems == []
+
+
+def _scroll_width(page: Page) -> int:
+    return int(page.evaluate("document.scrollingElement.scrollWidth"))
+
+
+@pytest.mark.parametrize("viewport", [PHONE], indirect=True)
+def test_the_help_pages_on_a_phone(page: Page, shot: Callable[[str], Path], page_problems: list[str]) -> None:
+    page.goto("/help/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert _scroll_width(page) <= PHONE["width"]
+    shot("phone-index")
+    page.goto(f"/help/articles/{SLUG}/")
+    expect(page.locator("#feedback")).to_contain_text("Sign in to rate this article")
+    assert _scroll_width(page) <= PHONE["width"]
+    shot("phone-article")
+    assert page_problems == []
