@@ -13,13 +13,18 @@ import importlib
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.apps import apps
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.postgres.search import SearchVector
+from django.contrib.sessions.backends.db import SessionStore
 from django.db.models import Value
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
+from accounts.tests.helpers import TOTP_SECRET
 from conftest import PASSWORD, make_user
 from helpcenter.models import Article, Interaction, InteractionKind, Passage
 from helpcenter.services import load_articles
@@ -157,4 +162,38 @@ def test_the_help_pages_on_a_phone(page: Page, shot: Callable[[str], Path], page
     expect(page.locator("#feedback")).to_contain_text("Sign in to rate this article")
     assert _scroll_width(page) <= PHONE["width"]
     shot("phone-article")
+    assert page_problems == []
+
+
+def test_staff_edit_an_article_in_language_tabs_with_a_live_preview(
+    page: Page,
+    context: BrowserContext,
+    live_server: Any,
+    shot: Callable[[str], Path],
+    page_problems: list[str],
+) -> None:
+    staff = make_user("staff@example.com", is_staff=True, is_superuser=True)
+    TOTP.activate(staff, TOTP_SECRET)
+    session = SessionStore()
+    session[SESSION_KEY] = str(staff.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
+    session.save()
+    context.add_cookies([{"name": "sessionid", "value": session.session_key, "url": live_server.url}])
+    article = Article.objects.get(slug=SLUG)
+
+    page.goto(f"/admin/helpcenter/article/{article.pk}/change/")
+    # modeltranslation's tabs (served from here, not a CDN): English shown, Spanish a click away.
+    english, spanish = page.locator("#id_content_en"), page.locator("#id_content_es")
+    expect(english).to_be_visible()
+    expect(spanish).to_be_hidden()
+    page.locator("a[href='#tab_id_content_es']").click()
+    expect(spanish).to_be_visible()
+    expect(english).to_be_hidden()
+    # markdownx's live preview, rendered by the staff-only view through the sanitiser.
+    spanish.fill("## Vista previa\n\n<script>alert(1)</script> **negrita**")
+    preview = page.locator(".markdownx-preview").filter(has_text="Vista previa")
+    expect(preview.locator("strong")).to_have_text("negrita")
+    expect(preview.locator("script")).to_have_count(0)
+    shot("admin-tabs-preview")
     assert page_problems == []
