@@ -121,23 +121,23 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def article(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.article_for(slug=slug, user=request.user)
-    body, contents = article_body(found.content or "")
     if found.is_published:
         services.record_view(article=found, user=request.user, language=_language())
+    return _article_page(request, found)
+
+
+def _article_page(request: HttpRequest, found: Article, *, status: int = 200, **extra: Any) -> HttpResponse:
+    body, contents = article_body(found.content or "")
     previous, following = selectors.neighbours(article=found)
-    return render(
-        request,
-        "helpcenter/article.html",
-        {
-            "article": found,
-            "body": body,
-            "contents": contents,
-            "related": selectors.related_articles(article=found),
-            "previous": previous,
-            "next": following,
-            **_feedback_context(request, found),
-        },
-    )
+    context = {
+        "body": body,
+        "contents": contents,
+        "related": selectors.related_articles(article=found),
+        "previous": previous,
+        "next": following,
+        **_feedback_context(request, found, **extra),
+    }
+    return render(request, "helpcenter/article.html", context, status=status)
 
 
 _HEADING_OPEN = re.compile(r"<h([23])>")
@@ -233,7 +233,7 @@ def _feedback_context(request: HttpRequest, found: Article, **extra: Any) -> dic
     }
 
 
-def _throttled(request: HttpRequest) -> HttpResponse | None:
+def _refused(request: HttpRequest, found: Article) -> HttpResponse | None:
     """A 429 when this person sent more than ``FEEDBACK_PER_MINUTE`` votes and comments this minute."""
     user = request.user
     window = hit(
@@ -243,19 +243,20 @@ def _throttled(request: HttpRequest) -> HttpResponse | None:
     )
     if window.allowed:
         return None
-    response = HttpResponse(
-        retry_message(FEEDBACK_SCOPE, window.reset), status=429, content_type="text/plain; charset=utf-8"
-    )
+    response = _answer(request, found, status=429, refusal=retry_message(FEEDBACK_SCOPE, window.reset))
     response.headers["Retry-After"] = str(window.reset)
     return response
 
 
 def _answer(request: HttpRequest, found: Article, *, status: int = 200, **extra: Any) -> HttpResponse:
-    """The feedback box again for htmx; back to the article (at the box) for a plain form post."""
-    if getattr(request, "htmx", False) or status != 200:
+    """The feedback box again for htmx (helpcenter.js swaps its 400 and 429 too); for a plain form
+    post, back to the article at the box, or the article page with the errors."""
+    if getattr(request, "htmx", False):
         return render(
             request, "helpcenter/_feedback.html", _feedback_context(request, found, **extra), status=status
         )
+    if status != 200:
+        return _article_page(request, found, status=status, **extra)
     return HttpResponseRedirect(found.get_absolute_url() + "#feedback")
 
 
@@ -263,15 +264,14 @@ def _answer(request: HttpRequest, found: Article, *, status: int = 200, **extra:
 @require_POST
 def vote(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.article_for(slug=slug, user=request.user)
-    refused = _throttled(request)
+    refused = _refused(request, found)
     if refused is not None:
         return refused
     form = VoteForm(request.POST)
     if not form.is_valid():
         return _answer(request, found, status=400, vote_error=True)
-    services.vote(
-        article=found, user=request.user, helpful=form.cleaned_data["vote"] == "yes", language=_language()
-    )
+    helpful = form.cleaned_data["vote"] == "yes"
+    services.vote(article=found, user=request.user, helpful=helpful, language=_language())
     return _answer(request, found, voted=True)
 
 
@@ -279,7 +279,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def feedback(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.article_for(slug=slug, user=request.user)
-    refused = _throttled(request)
+    refused = _refused(request, found)
     if refused is not None:
         return refused
     form = FeedbackForm(request.POST)

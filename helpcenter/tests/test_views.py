@@ -412,6 +412,17 @@ def test_a_bad_comment_is_a_form_error(
     assert not Interaction.objects.filter(kind=InteractionKind.FEEDBACK).exists()
 
 
+def test_a_bad_comment_without_htmx_shows_the_article_with_the_error(
+    client: Client, charlie: User, key_article: Article
+) -> None:
+    client.force_login(charlie)
+    response = client.post(feedback_url(key_article), {"comment": "x" * 2_001})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert '<h1 id="article-title">API keys</h1>' in body
+    assert "Ensure this value has at most 2000 characters" in body
+
+
 def test_a_comment_with_a_nul_byte_is_400_and_writes_nothing(
     client: Client, charlie: User, key_article: Article
 ) -> None:
@@ -428,6 +439,10 @@ def test_feedback_is_rate_limited(client: Client, charlie: User, key_article: Ar
     assert response.status_code == 429
     assert int(response["Retry-After"]) >= 1
     assert Interaction.objects.filter(kind=InteractionKind.FEEDBACK).count() == FEEDBACK_PER_MINUTE
+    response = client.post(vote_url(key_article), {"vote": "yes"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 429
+    assert "Too many requests. Try again in" in response.content.decode()
+    assert not Interaction.objects.filter(kind=InteractionKind.HELPFUL).exists()
 
 
 # --- The profile menu and the "?" links ---------------------------------------------------------------
