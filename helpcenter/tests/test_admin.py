@@ -153,3 +153,27 @@ def test_image_upload_is_for_staff_only(
     assert response.status_code == 200
     assert "image_code" in response.json()
     assert len(list((tmp_path / "help").iterdir())) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("post", MARKDOWNIFY, {}),
+        ("get", MARKDOWNIFY, {}),
+        ("get", UPLOAD, {}),
+        ("post", UPLOAD, {}),
+        ("post", UPLOAD, {"image": SimpleUploadedFile("x.png", b"not a png", content_type="image/png")}),
+        (
+            "post",
+            UPLOAD,
+            {"image": SimpleUploadedFile("x.exe", b"MZ", content_type="application/x-msdownload")},
+        ),
+    ],
+)
+def test_the_markdownx_views_refuse_bad_requests_without_a_500(
+    staff_client: Client, settings: Any, tmp_path: Path, method: str, url: str, data: dict
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    response = getattr(staff_client, method)(url, data, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+    assert response.status_code in (400, 405)
+    assert not (tmp_path / "help").exists() or not any((tmp_path / "help").iterdir())
