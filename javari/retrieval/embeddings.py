@@ -37,6 +37,8 @@ MAX_WORD_PIECES = 256
 # Texts per forward pass: the padded batch is sized by its longest text, and texts are sorted by
 # length first so a batch's texts are alike. 32 is sentence-transformers' default.
 LOCAL_BATCH = 32
+# Tokens per pass through a layer's feed-forward part (see _MiniLM._forward).
+FFN_ROWS = 256
 # Inputs per request to a remote endpoint (OpenAI accepts 2048; smaller requests fail smaller).
 REMOTE_BATCH = 64
 # Characters kept of one input. Locally, 256 word pieces never need more (a word piece is at most
@@ -207,8 +209,16 @@ class _MiniLM:
             probs /= probs.sum(axis=-1, keepdims=True)
             context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch * length, DIMENSIONS)
             x = _layer_norm(context @ layer["out_w"] + layer["out_b"] + x, layer["ln1_w"], layer["ln1_b"])
-            hidden = _gelu(x @ layer["up_w"] + layer["up_b"])
-            x = _layer_norm(hidden @ layer["down_w"] + layer["down_b"] + x, layer["ln2_w"], layer["ln2_b"])
+            # The feed-forward part, FFN_ROWS tokens at a time: its 1536-wide activations then stay
+            # in the CPU's cache (faster) and never exist for the whole batch at once (smaller).
+            ffn = np.empty_like(x)
+            for row in range(0, x.shape[0], FFN_ROWS):
+                rows = x[row : row + FFN_ROWS]
+                hidden = _gelu(rows @ layer["up_w"] + layer["up_b"])
+                ffn[row : row + FFN_ROWS] = hidden @ layer["down_w"]
+            ffn += layer["down_b"]
+            ffn += x
+            x = _layer_norm(ffn, layer["ln2_w"], layer["ln2_b"])
 
         x = x.reshape(batch, length, DIMENSIONS)
         summed = (x * mask[:, :, None]).sum(axis=1)
