@@ -222,20 +222,27 @@ def _full_text(cursor, language: str, tsquery: str) -> list[int]:
 def _nearest(cursor, language: str, vector: str, model_name: str) -> list[int]:
     """The nearest passages by cosine distance through the HNSW index. relaxed_order lets the index
     scan go on past ef_search candidates while the filters reject rows, so the list is only short
-    when the matching rows run out; its results may be slightly out of order, hence the re-sort."""
+    when the matching rows run out; its results may be slightly out of order, hence the re-sort.
+
+    The filters in the scan are the passage's own columns: a join with the article there lets the
+    planner start from the (small) article table and sort every passage instead of using the
+    index. Unpublished articles are dropped after it; they keep no passages once indexed, so this
+    can only shorten the list in the moment between an unpublish and its index task."""
     cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
     cursor.execute(f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}")
     cursor.execute(
         """
         WITH nearest AS MATERIALIZED (
-            SELECT p.id, p.embedding <=> %(vector)s::vector AS distance
+            SELECT p.id, p.article_id, p.embedding <=> %(vector)s::vector AS distance
             FROM helpcenter_passage p
             WHERE p.language = %(language)s AND p.embedding_model = %(model)s
-                AND p.article_id IN (SELECT id FROM helpcenter_article WHERE is_published)
             ORDER BY distance
             LIMIT %(size)s
         )
-        SELECT id FROM nearest WHERE distance < %(max_distance)s ORDER BY distance, id
+        SELECT nearest.id FROM nearest
+        JOIN helpcenter_article a ON a.id = nearest.article_id AND a.is_published
+        WHERE distance < %(max_distance)s
+        ORDER BY distance, nearest.id
         """,
         {
             "vector": vector,
