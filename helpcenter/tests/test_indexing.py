@@ -151,7 +151,7 @@ def test_a_deleted_article_is_a_no_op() -> None:
     article_id = article.pk
     article.delete()
     assert index_article(article_id=article_id, embedder=WordHashEmbedder()).passages == 0
-    assert not Passage.objects.exists()
+    assert not Passage.objects.filter(article_id=article_id).exists()
 
 
 def test_the_vocabulary_holds_the_words_without_accents_per_language() -> None:
