@@ -52,7 +52,8 @@ RRF_K = 60
 TYPO_SIMILARITY = 0.4
 TYPO_CANDIDATES = 2
 # hnsw.ef_search: candidates the HNSW graph search keeps (pgvector's default 40). Measured by
-# bench/bench_helpcenter.py: recall@10 against an exact scan at 100,000 passages.
+# bench/bench_helpcenter.py at 100,000 passages, filtered to one language, against an exact scan:
+# recall@10 0.984 at 40, 0.995 at 100, 0.997 at 200; p95 3.6, 4.9 and 5.9 ms (the exact scan: 316).
 HNSW_EF_SEARCH = 100
 # Vector hits farther than this cosine distance are dropped: without it, a query about nothing in
 # the help center would still get the 50 nearest passages and "no result" could never be said.
