@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from io import StringIO
+from typing import Any, cast
 
 import pytest
 from django.core.management import call_command
 from pytest_django.fixtures import Settings
 
-from helpcenter.models import Passage
+from helpcenter.models import Article, Passage
 from helpcenter.tests.factories import ArticleFactory
 from javari.retrieval.tests.fake_embeddings import FakeEmbeddings
+
+
+def make_article(**fields: Any) -> Article:
+    return cast(Article, ArticleFactory(**fields))
+
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +37,8 @@ def _reindex(*args: str) -> tuple[str, str]:
 
 
 def test_it_indexes_every_article_and_prints_the_counts(fake: FakeEmbeddings) -> None:
-    ArticleFactory(), ArticleFactory()
-    ArticleFactory(is_published=False)
+    make_article(), make_article()
+    make_article(is_published=False)
     out, err = _reindex()
     assert out == "Indexed 3 articles: 8 passages, 8 embedded, 0 embeddings kept, 0 without an embedding."
     assert err == ""
@@ -43,7 +49,7 @@ def test_it_indexes_every_article_and_prints_the_counts(fake: FakeEmbeddings) ->
 
 
 def test_a_new_model_re_embeds_every_passage(fake: FakeEmbeddings, settings: Settings) -> None:
-    ArticleFactory(), ArticleFactory()
+    make_article(), make_article()
     _reindex()
     settings.EMBEDDINGS_MODEL = "fake-model-2"
     out, _ = _reindex("--missing-only")  # no article to index; every passage of another model
@@ -52,9 +58,9 @@ def test_a_new_model_re_embeds_every_passage(fake: FakeEmbeddings, settings: Set
 
 
 def test_missing_only_indexes_only_articles_never_indexed(fake: FakeEmbeddings) -> None:
-    ArticleFactory()
+    make_article()
     _reindex()
-    fresh = ArticleFactory()
+    fresh = make_article()
     out, _ = _reindex("--missing-only")
     assert out == "Indexed 1 articles: 4 passages, 4 embedded, 0 embeddings kept, 0 without an embedding."
     assert Passage.objects.filter(article=fresh).count() == 4
@@ -62,7 +68,7 @@ def test_missing_only_indexes_only_articles_never_indexed(fake: FakeEmbeddings) 
 
 def test_a_failing_embedder_is_reported(fake: FakeEmbeddings, settings: Settings) -> None:
     settings.EMBEDDINGS_MODEL = "rate-limited"
-    ArticleFactory()
+    make_article()
     out, err = _reindex()
     assert out == "Indexed 1 articles: 4 passages, 0 embedded, 0 embeddings kept, 4 without an embedding."
     assert "Run again later" in err

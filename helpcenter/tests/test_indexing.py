@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 from django.db import connection
 
@@ -10,6 +12,11 @@ from helpcenter.services.indexing import embed_missing, index_article, rebuild_v
 from helpcenter.tests.factories import ArticleFactory
 from javari.retrieval.search import search
 from javari.retrieval.tests.embedders import BrokenEmbedder, OtherModelEmbedder, WordHashEmbedder
+
+
+def make_article(**fields: Any) -> Article:
+    return cast(Article, ArticleFactory(**fields))
+
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +39,7 @@ def _article(**fields: object) -> Article:
         "tags_es": "facturación",
     }
     defaults.update(fields)
-    return ArticleFactory(**defaults)
+    return make_article(**defaults)
 
 
 def _vocabulary(language: str) -> set[str]:
@@ -103,8 +110,9 @@ def test_a_second_index_reuses_unchanged_embeddings() -> None:
     }
     assert embedder.documents == []
 
-    article.content_en = CONTENT_EN.replace("Again.", "Once more, with a card.")
-    article.save()
+    Article.objects.filter(pk=article.pk).update(
+        content_en=CONTENT_EN.replace("Again.", "Once more, with a card.")
+    )
     result = index_article(article_id=article.pk, embedder=embedder)
     assert (result.embedded, result.reused) == (1, 4)
     assert embedder.documents == ["How credits work\nBuying more\nOnce more, with a card."]

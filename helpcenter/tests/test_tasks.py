@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any, cast
 
 import pytest
 from django.db import connection
@@ -19,6 +20,10 @@ from javari.retrieval.tests.fake_embeddings import FakeEmbeddings
 from javari.tests.test_celery import worker  # noqa: F401 (a fixture: a real worker)
 
 
+def make_article(**fields: Any) -> Article:
+    return cast(Article, ArticleFactory(**fields))
+
+
 @pytest.fixture
 def fake(settings: Settings) -> Iterator[FakeEmbeddings]:
     """The deployment's embedder is an OpenAI-compatible endpoint: this local fake."""
@@ -30,17 +35,17 @@ def fake(settings: Settings) -> Iterator[FakeEmbeddings]:
 
 def test_saving_an_article_queues_its_index_on_commit(db: None, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks() as callbacks:
-        article = ArticleFactory()
+        article = make_article()
     assert [(c.func, c.args) for c in callbacks] == [(index_article_task.delay, (article.pk,))]
 
     with django_capture_on_commit_callbacks() as callbacks:
-        article.title_en = "Renamed"
+        article.title = "Renamed"
         article.save()
     assert [c.args for c in callbacks] == [(article.pk,)]
 
 
 def test_deleting_an_article_queues_it_too(db: None, django_capture_on_commit_callbacks) -> None:
-    article = ArticleFactory()
+    article = make_article()
     article_id = article.pk
     with django_capture_on_commit_callbacks() as callbacks:
         article.delete()
@@ -49,14 +54,14 @@ def test_deleting_an_article_queues_it_too(db: None, django_capture_on_commit_ca
 
 def test_a_fixture_load_queues_nothing(db: None, django_capture_on_commit_callbacks) -> None:
     now = timezone.now()  # a raw save sets no auto_now field
-    article = ArticleFactory.build(category=ArticleFactory().category, created_at=now, updated_at=now)
+    article = ArticleFactory.build(category=make_article().category, created_at=now, updated_at=now)
     with django_capture_on_commit_callbacks() as callbacks:
         article.save_base(raw=True)  # what loaddata does
     assert callbacks == []
 
 
 def test_the_task_indexes_the_article_and_returns_counts(db: None, fake: FakeEmbeddings) -> None:
-    article = ArticleFactory()
+    article = make_article()
     result = index_article_task.apply(args=[article.pk]).get()
     assert result == {"passages": 4, "embedded": 4, "reused": 0, "missing": 0}
     assert set(Passage.objects.filter(article=article).values_list("embedding_model", flat=True)) == {
@@ -79,7 +84,7 @@ def test_a_failing_embedder_leaves_searchable_passages_and_retries(
     db: None, fake: FakeEmbeddings, settings: Settings
 ) -> None:
     settings.EMBEDDINGS_MODEL = "server-error"  # the fake answers 503
-    article = ArticleFactory()
+    article = make_article()
     result = index_article_task.apply(args=[article.pk])
     assert isinstance(result.result, EmbeddingError)  # given up after its retries
     assert len(fake.requests) == 1 + EMBEDDING_RETRY["max_retries"]
@@ -87,7 +92,7 @@ def test_a_failing_embedder_leaves_searchable_passages_and_retries(
 
 
 def test_a_worker_indexes_a_saved_article(worker: None, fake: FakeEmbeddings) -> None:  # noqa: F811
-    article = ArticleFactory()  # committed at once (no test transaction): the task is queued
+    article = make_article()  # committed at once (no test transaction): the task is queued
     deadline = time.monotonic() + 20
     while (
         time.monotonic() < deadline

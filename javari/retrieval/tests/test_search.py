@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Any, cast
 
 import pytest
 from django.db import connection, transaction
@@ -11,8 +12,13 @@ from django.db import connection, transaction
 from helpcenter.models import QUERY_MAX_CHARS, Article, Passage
 from helpcenter.services.indexing import index_article
 from helpcenter.tests.factories import ArticleFactory
-from javari.retrieval.search import HELP, RRF_K, Scope, clean_query, search
+from javari.retrieval.search import HELP, RRF_K, Hit, Scope, clean_query, search
 from javari.retrieval.tests.embedders import BrokenEmbedder, WordHashEmbedder, vector
+
+
+def make_article(**fields: Any) -> Article:
+    return cast(Article, ArticleFactory(**fields))
+
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("javari.retrieval.tests.urls")]
 
@@ -35,7 +41,7 @@ def embedder() -> WordHashEmbedder:
 
 @pytest.fixture
 def articles(embedder: WordHashEmbedder) -> dict[str, Article]:
-    billing = ArticleFactory(
+    billing = make_article(
         slug="billing",
         title_en="Credits and billing",
         title_es="Créditos y facturación",
@@ -44,7 +50,7 @@ def articles(embedder: WordHashEmbedder) -> dict[str, Article]:
         search_keywords_en="invoice, payment",
         search_keywords_es="factura, pago",
     )
-    theme = ArticleFactory(
+    theme = make_article(
         slug="theme",
         title_en="Language and theme",
         title_es="Idioma y tema",
@@ -56,7 +62,7 @@ def articles(embedder: WordHashEmbedder) -> dict[str, Article]:
     return {"billing": billing, "theme": theme}
 
 
-def _slugs(hits) -> list[str]:  # type: ignore[no-untyped-def]
+def _slugs(hits: list[Hit]) -> list[str]:
     seen: list[str] = []
     for hit in hits:
         if hit.slug not in seen:
@@ -83,10 +89,8 @@ def test_full_text_ors_the_words_and_drops_stop_words(articles) -> None:
 
 
 def test_the_title_ranks_above_the_text(embedder) -> None:
-    in_title = ArticleFactory(slug="in-title", title_en="Invoices", content_en="Where to find them.")
-    in_text = ArticleFactory(
-        slug="in-text", title_en="Other things", content_en="Invoices are mentioned here."
-    )
+    in_title = make_article(slug="in-title", title_en="Invoices", content_en="Where to find them.")
+    in_text = make_article(slug="in-text", title_en="Other things", content_en="Invoices are mentioned here.")
     for article in (in_text, in_title):
         index_article(article_id=article.pk, embedder=embedder)
     hits = search("invoices", language="en", embedder=BrokenEmbedder())
@@ -158,7 +162,7 @@ def test_an_unknown_language_searches_english(articles, embedder) -> None:
 
 
 def test_the_snippet_marks_matches_and_escapes_the_text(embedder) -> None:
-    article = ArticleFactory(
+    article = make_article(
         slug="html",
         title_en="Embedding",
         content_en="Paste <script>alert('credits')</script> if a < b & the credits code.",
@@ -176,7 +180,7 @@ def test_the_snippet_marks_matches_and_escapes_the_text(embedder) -> None:
 def test_a_hit_with_no_word_to_mark_gets_the_start_of_its_text_escaped(embedder) -> None:
     # Only stop words: no full-text list, the vector list alone finds it (the test embedder skips
     # words of two letters: "ab" only makes the text long).
-    article = ArticleFactory(slug="v", title_en="Zebra", content_en="All about <b>them</b> " + "ab " * 80)
+    article = make_article(slug="v", title_en="Zebra", content_en="All about <b>them</b> " + "ab " * 80)
     index_article(article_id=article.pk, embedder=embedder)
     hit = search("about them", language="en", embedder=embedder)[0]
     assert hit.ranks.keys() == {"vector"}
@@ -247,7 +251,7 @@ def test_the_filters_never_leave_the_vector_list_short(embedder) -> None:
     iterative scan goes on until it has English ones."""
     query = "zzqq"
     target = vector(query)
-    article = ArticleFactory(slug="crowd", content_en="x", content_es="x")
+    article = make_article(slug="crowd", content_en="x", content_es="x")
 
     def near(weight: float, axis: int) -> list[float]:
         values = [value * weight for value in target]
