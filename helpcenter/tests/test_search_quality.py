@@ -34,7 +34,9 @@ AIM_ALL = 0.90
 AIM_MISSPELLED = 0.80
 URLS = "javari.retrieval.tests.urls"
 
-pytestmark = pytest.mark.django_db
+# One worker for the whole module under `make test`'s --dist loadgroup: the module fixture (the
+# articles indexed with the real model, every question asked) then runs once, not once per worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("help-question-set")]
 
 
 @dataclass(frozen=True)
