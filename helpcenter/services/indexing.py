@@ -241,7 +241,7 @@ def _configured() -> Embedder | None:
     """The deployment's embedder, or None when it can't be built (search then works without vectors)."""
     try:
         return configured_embedder()
-    except (EmbeddingError, NotImplementedError):
+    except EmbeddingError:  # e.g. the model's package is missing
         logger.warning("no embedder: help passages are indexed without embeddings", exc_info=True)
         return None
 
