@@ -33,6 +33,11 @@ TOP = 3  # distinct articles a question's answer must be among
 AIM_ALL = 0.90
 AIM_MISSPELLED = 0.80
 URLS = "javari.retrieval.tests.urls"
+# Questions about nothing in the help center: no word of theirs is in it, and the vectors of the
+# passages are far from theirs (search's VECTOR_MAX_DISTANCE), so "no result" can be said.
+# (Questions with a word the articles use rightly find them: "weather … tomorrow" finds reminders,
+# "Who painted the Mona Lisa?" is choosing-a-model's example of a question.)
+UNRELATED = [("How do I bake a chocolate cake?", "en")]
 
 # One worker for the whole module under `make test`'s --dist loadgroup: the module fixture (the
 # articles indexed with the real model, every question asked) then runs once, not once per worker.
@@ -51,6 +56,10 @@ class Outcome:
     @property
     def passed(self) -> bool:
         return self.expected in self.found[:TOP]
+
+
+# The questions' outcomes, and the slugs found for each UNRELATED question.
+Asked = tuple[list[Outcome], dict[tuple[str, str], list[str]]]
 
 
 def _front_matter(path: Path) -> tuple[dict[str, Any], str]:
@@ -103,7 +112,7 @@ def _questions() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def outcomes(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[Outcome]]:
+def asked(django_db_setup: None, django_db_blocker: Any) -> Iterator[Asked]:
     # Committed rows, outside any test's transaction: only in a test database (the module's
     # django_db mark makes pytest-django set one up even when this module runs alone), and only
     # what it added is removed afterwards.
@@ -115,12 +124,22 @@ def outcomes(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[Out
             for article_id in ids:
                 result = index_article(article_id=article_id)
                 assert not result.missing, "the embedder failed: the question set needs real embeddings"
-            yield [_ask(question) for question in _questions()]
+            asked = [_ask(question) for question in _questions()]
+            unrelated = {
+                (question, language): [hit.slug for hit in search(question, language=language)]
+                for question, language in UNRELATED
+            }
+            yield asked, unrelated
         finally:
             Passage.objects.filter(article_id__in=ids).delete()
             Article.objects.filter(pk__in=created).delete()
             Category.objects.exclude(pk__in=categories).delete()
             rebuild_vocabulary()
+
+
+@pytest.fixture(scope="module")
+def outcomes(asked: Asked) -> list[Outcome]:
+    return asked[0]
 
 
 def _ask(question: dict[str, Any]) -> Outcome:
@@ -184,3 +203,7 @@ def test_each_question_is_answered_in_its_own_language(outcomes: list[Outcome]) 
     assert not wrong, wrong[:5]
     spanish = [o for o in outcomes if o.language == "es"]
     assert sum(o.passed for o in spanish) / len(spanish) >= AIM_ALL, _report(outcomes)
+
+
+def test_a_question_about_nothing_here_finds_nothing(asked: Asked) -> None:
+    assert asked[1] == {key: [] for key in UNRELATED}
