@@ -35,8 +35,8 @@ AIM_MISSPELLED = 0.80
 URLS = "javari.retrieval.tests.urls"
 # Questions about nothing in the help center: no word of theirs is in it, and the vectors of the
 # passages are far from theirs (search's VECTOR_MAX_DISTANCE), so "no result" can be said.
-# (Questions with a word the articles use rightly find them: "weather … tomorrow" finds reminders,
-# "Who painted the Mona Lisa?" is choosing-a-model's example of a question.)
+# (Not every such question: "weather … tomorrow" finds reminders by "tomorrow", and "Who painted
+# the Mona Lisa?" finds articles with lists, the typo list reading "lisa" as "list", similarity 0.43.)
 UNRELATED = [("How do I bake a chocolate cake?", "en")]
 
 # One worker for the whole module under `make test`'s --dist loadgroup: the module fixture (the
