@@ -47,8 +47,10 @@ LIST_SIZE = 50
 # Reciprocal rank fusion's constant (Cormack et al. 2009: 60, "fixed during a pilot investigation").
 RRF_K = 60
 # pg_trgm similarity a vocabulary word needs to stand for a misspelled query word, and how many
-# words may stand for one (the PostgreSQL docs' example uses the pg_trgm default, 0.3; 0.4 keeps
-# "kyes" → "keys" and drops "credit" → "edit").
+# words may stand for one (pg_trgm's default threshold is 0.3). At 0.4 a dropped or doubled letter
+# is caught ("biling" → "billing" 0.67, "remnder" → "reminder" 0.55) but a swap in a short word is
+# not ("langauge" → "language" 0.38, "kyes" → "keys" 0.11: the vector list may still find those),
+# and a real word the articles lack may be misread ("lisa" → "list" 0.43).
 TYPO_SIMILARITY = 0.4
 TYPO_CANDIDATES = 2
 # hnsw.ef_search: candidates the HNSW graph search keeps (pgvector's default 40). Measured by
