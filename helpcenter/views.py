@@ -32,44 +32,13 @@ from helpcenter import selectors, services
 from helpcenter.forms import FeedbackForm, SearchForm, VoteForm
 from helpcenter.models import Article
 from javari.markdown import render_markdown
+from javari.retrieval.chunking import heading_anchors
 from javari.throttling import Caller, hit, retry_message
 from javari.web import View, login_required
 
 # Votes and comments one person may send a minute (each a database write).
 FEEDBACK_PER_MINUTE = 10
 FEEDBACK_SCOPE = "help_feedback"
-# Characters of a passage shown under a result when search gives no snippet.
-SNIPPET_CHARS = 240
-
-try:  # the page's heading ids are the ones search links to: one function computes both
-    from javari.retrieval.chunking import heading_anchors
-except ImportError:  # until the retrieval branch lands on main: the same rule, kept here meanwhile
-    from typing import NamedTuple
-
-    from django.utils.text import slugify
-    from markdown_it import MarkdownIt
-
-    class _Heading(NamedTuple):
-        level: int
-        text: str
-        anchor: str
-
-    def heading_anchors(markdown: str) -> list[_Heading]:
-        seen: set[str] = set()
-        found = []
-        tokens = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).parse(markdown)
-        for index, token in enumerate(tokens):
-            if token.type == "heading_open" and token.tag in ("h2", "h3"):
-                children = tokens[index + 1].children or []
-                text = "".join(c.content for c in children if c.type in ("text", "code_inline")).strip()
-                base = slugify(text)[:100].strip("-") or "section"
-                anchor, number = base, 1
-                while anchor in seen:
-                    number += 1
-                    anchor = f"{base}-{number}"
-                seen.add(anchor)
-                found.append(_Heading(int(token.tag[1]), text, anchor))
-        return found
 
 
 def _language() -> str:
@@ -179,13 +148,11 @@ class Result:
 
 
 def _results(query: str, limit: int) -> list[Result]:
-    results = []
-    for found in selectors.search_articles(query=query, language=_language(), limit=limit):
-        snippet = getattr(found, "snippet", "")
-        # Hit.snippet is safe HTML (escaped text with <mark>); without it, the passage's start, escaped.
-        safe = mark_safe(snippet) if snippet else SafeString(html.escape(found.text[:SNIPPET_CHARS]))  # noqa: S308
-        results.append(Result(title=found.title, url=found.url, heading=found.heading, snippet=safe))
-    return results
+    return [
+        # Hit.snippet is safe HTML: the passage's words escaped, the matches in <mark>.
+        Result(title=found.title, url=found.url, heading=found.heading, snippet=found.snippet)
+        for found in selectors.search_articles(query=query, language=_language(), limit=limit)
+    ]
 
 
 @require_GET

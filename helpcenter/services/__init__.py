@@ -1,6 +1,14 @@
-"""The help center's writes. Other apps call these names, never the models' managers."""
+"""The help center's writes (HackSoft style: views, tasks and commands call these)."""
 
 from __future__ import annotations
+
+from helpcenter.services.indexing import (
+    IndexResult,
+    embed_missing,
+    index_article,
+    rebuild_vocabulary,
+    reindex_all,
+)
 
 # The help pages: what people do (interactions) and the article loader.
 from helpcenter.services.interactions import clean_query as clean_query
@@ -11,3 +19,5 @@ from helpcenter.services.interactions import vote as vote
 from helpcenter.services.loading import LoadError as LoadError
 from helpcenter.services.loading import LoadResult as LoadResult
 from helpcenter.services.loading import load_articles as load_articles
+
+__all__ = ["IndexResult", "embed_missing", "index_article", "rebuild_vocabulary", "reindex_all"]

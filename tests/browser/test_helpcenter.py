@@ -3,8 +3,7 @@ article opens with its contents, and "Was this helpful?" records a vote and a co
 phone (375 px) without sideways scrolling.
 
 The live server's database is flushed after each test: the categories are seeded again first, the
-real articles loaded with the loader, and each given one passage per language with its full-text
-vector (what the index task writes; the search page only reads passages).
+real articles loaded with the loader and indexed.
 """
 
 from __future__ import annotations
@@ -19,17 +18,14 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.apps import apps
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.postgres.search import SearchVector
 from django.contrib.sessions.backends.db import SessionStore
-from django.db.models import Value
 from playwright.sync_api import BrowserContext, Page, expect
 
 from accounts.tests.helpers import TOTP_SECRET
 from conftest import PASSWORD, make_user
-from helpcenter.models import Article, Interaction, InteractionKind, Passage
-from helpcenter.services import load_articles
-from javari.retrieval.search import TEXT_SEARCH_CONFIG
-from javari.text import plain_text
+from helpcenter.models import Article, Interaction, InteractionKind
+from helpcenter.services import index_article, load_articles, rebuild_vocabulary
+from javari.retrieval.tests.embedders import WordHashEmbedder
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,21 +52,14 @@ JOURNEYS = {
 
 @pytest.fixture(autouse=True)
 def _articles(transactional_db: None) -> None:
-    importlib.import_module("helpcenter.migrations.0002_categories").seed(apps, None)
+    importlib.import_module("helpcenter.migrations.0003_categories").seed(apps, None)
     if not Article.objects.exists():
         load_articles()
-    Passage.objects.all().delete()
-    for article in Article.objects.all():
-        for language, config in TEXT_SEARCH_CONFIG.items():
-            title = getattr(article, f"title_{language}")
-            text = plain_text(getattr(article, f"content_{language}"))
-            passage = Passage.objects.create(
-                article=article, language=language, position=0, text=text, content_hash="browser-test"
-            )
-            vector = SearchVector(Value(title), config=config, weight="A") + SearchVector(
-                Value(text), config=config, weight="C"
-            )
-            Passage.objects.filter(pk=passage.pk).update(search=vector)
+    # Indexed as the task would, with a small deterministic embedder (the question-set test measures
+    # the real model): the page finds passages by full text, typo-corrected full text and vectors.
+    for article_id in Article.objects.values_list("pk", flat=True):
+        index_article(article_id=article_id, embedder=WordHashEmbedder())
+    rebuild_vocabulary()
 
 
 def _sign_in(page: Page, email: str) -> None:

@@ -85,6 +85,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("helpcenter", "0001_initial")]
+    dependencies = [("helpcenter", "0002_search_configuration")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
