@@ -168,7 +168,7 @@ def test_staff_edit_an_article_in_language_tabs_with_a_live_preview(
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
     session.save()
-    context.add_cookies([{"name": "sessionid", "value": session.session_key, "url": live_server.url}])
+    context.add_cookies([{"name": "sessionid", "value": str(session.session_key), "url": live_server.url}])
     article = Article.objects.get(slug=SLUG)
 
     page.goto(f"/admin/helpcenter/article/{article.pk}/change/")
