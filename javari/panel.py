@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.formats import number_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
@@ -342,7 +342,7 @@ def sources_artifact(sources: list[dict[str, Any]]) -> dict[str, Any]:
     body = f'<p class="sidebar__sources-intro">{intro}</p><ul class="sidebar__sources">{"".join(items)}</ul>'
     return {
         "kind": "sources",
-        "title": gettext("Sources"),
+        "title": pgettext("help-center sources of a reply", "Sources"),
         "language": "",
         "content": "\n".join(lines),
         "html": body,
