@@ -181,7 +181,9 @@ def _new_conversation_html(request: HttpRequest, prepared: services.PreparedRepl
 def _sources_context(sources: list[dict[str, Any]]) -> dict[str, Any]:
     """What chat/_message_sources.html needs: the sources (links on this site only) and the side
     panel's "Sources" artifact for its button."""
-    shown = [{**source, "url": grounding.own_url(source.get("url"))} for source in sources]
+    # One line an article (its best passage's section): a reply often draws on several sections of one.
+    firsts = grounding.one_per_article(sources)
+    shown = [{**source, "url": grounding.own_url(source.get("url"))} for source in firsts]
     artifacts = json.dumps([sources_artifact(shown)]) if shown else ""
     return {"sources": shown, "sources_artifacts_json": artifacts}
 

@@ -295,6 +295,17 @@ def _stored(value: object) -> list[dict[str, Any]]:
     ]
 
 
+def one_per_article(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first (best) source of each article, in order."""
+    seen: set[object] = set()
+    firsts = []
+    for source in sources:
+        if source.get("article_id") not in seen:
+            seen.add(source.get("article_id"))
+            firsts.append(source)
+    return firsts
+
+
 def own_url(url: object) -> str | None:
     """``url`` if it is an address on this site ("/help/…"), else None: sources link nowhere else."""
     if isinstance(url, str) and url.startswith("/") and not url.startswith(("//", "/\\")):
