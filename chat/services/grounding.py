@@ -17,16 +17,19 @@ in three steps (``find_sources``):
 3. The passages that answer, best first, at most ``MAX_SOURCES`` and ``CONTEXT_MAX_CHARS`` of text
    in all, are the sources; none means the reply is written without the help center.
 
-Measured on the 27 articles in both languages (2026-11-30, every passage judged, not only the
-search's best 8): of the 172 questions in helpcenter/content/questions/ (written to be answered by
-an article, a third misspelt), 164 find a passage that answers (80 of 85 English, 84 of 87
-Spanish); of 30 requests unrelated to Javari in both languages ("write a python function that
-sorts a list", "¿cómo centro un div con CSS?", a haiku, a recipe, an email to a boss…), one does
-("escribe un script de bash que haga copia de mi carpeta": four of its six words, two in the
-code-blocks article's keywords). Half the words alone let 10 of the 30 through (one word of "write
-a python function…" is in the code-blocks article's keywords, "list" and "function" in its text);
-two title or keyword words alone ground only 153 of the questions; a typo similarity of 0.4
-instead of 0.5 grounds two more questions and two more unrelated requests.
+Measured on the 27 articles in both languages (2026-11-30). Every passage judged: of the 172
+questions in helpcenter/content/questions/ (written to be answered by an article, a third
+misspelt), 164 find a passage that answers (80 of 85 English, 84 of 87 Spanish); of 30 requests
+unrelated to Javari in both languages ("write a python function that sorts a list", "¿cómo centro
+un div con CSS?", a haiku, a recipe, an email to a boss…), one does ("escribe un script de bash
+que haga copia de mi carpeta": four of its six words, two in the code-blocks article's keywords).
+Half the words alone let 9 of the 30 through (one word of "write a python function…" is in the
+code-blocks article's keywords, "list" and "function" in its text); two title or keyword words
+alone ground only 153 questions; a typo similarity of 0.4 grounds two more questions and two more
+unrelated requests. End to end (the hybrid search's best 8, real embeddings, help-retrieval's
+indexing): 163 of 172 questions get sources (80 English, 83 Spanish), the expected article among
+them for 149 (74, 75), and the same one of 30 unrelated requests. Judging takes 1.3 ms (p50, 6 ms
+p95) beside the search's ~47 ms (p50, of which ~23 ms embed the query) on this 2-core VM.
 
 The search runs in a worker thread while ``prepare_reply`` locks the conversation and records the
 message (``start_search``), so its time mostly overlaps the preparation's; ``prepare_reply`` waits

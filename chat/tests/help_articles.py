@@ -1,9 +1,10 @@
 """Real help articles (helpcenter/content/) in the test database, cut into indexed passages.
 
 Chat's grounding is judged against the articles people will read, so its tests load a few of them.
-They are indexed by ``helpcenter.services.indexing.index_article`` when the help center has it;
-until then by ``index_like_the_help_center`` below: one passage per ``##`` heading and language,
-weighted as the help center weighs them (title A, keywords and tags B, heading and text C).
+They are indexed by ``helpcenter.services.indexing.index_article`` (with a quick test embedder)
+when the help center has it; until then by ``index_like_the_help_center`` below: one passage per
+``##`` heading and language, weighted as the help center weighs them (title A, keywords and tags
+B, heading and text C).
 """
 
 from __future__ import annotations
@@ -45,10 +46,14 @@ def load_article(slug: str) -> Article:
     )
     try:
         from helpcenter.services.indexing import index_article
+        from javari.retrieval.tests.embedders import WordHashEmbedder
     except ImportError:
         index_like_the_help_center(article)
     else:
-        index_article(article_id=article.pk)
+        # The embedded model embeds ~12 passages a second: a test's few articles would take seconds.
+        # A word-hash embedder is quick and deterministic (its vectors are never compared with the
+        # real model's queries: search compares only vectors of the current model).
+        index_article(article_id=article.pk, embedder=WordHashEmbedder())
     return article
 
 
