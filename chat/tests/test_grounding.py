@@ -161,6 +161,18 @@ def _hits_of(slug: str, language: str):
         )
 
 
+def test_a_regenerated_reply_is_grounded_in_the_same_question(client, alice, articles, ok_conversation):
+    client.force_login(alice)
+    first = send(client, ok_conversation, BUY_CREDITS)[0][1]
+    response = client.post(f"/chat/{ok_conversation.pk}/regenerate/")
+    again = sse_events(read_stream(response))[0][1]
+    assert again["reply"] != first["reply"]
+    assert [source["passage_id"] for source in again["sources"]] == [
+        source["passage_id"] for source in first["sources"]
+    ]
+    assert Message.objects.get(pk=again["reply"]).sources == again["sources"]
+
+
 # --- Never an unpublished article -----------------------------------------------------------------
 
 
