@@ -105,7 +105,10 @@ def test_a_spanish_question_cites_the_spanish_article(client, alice, articles, o
     assert {source["language"] for source in sources} == {"es"}
     assert sources[0]["title"] == Article.objects.get(slug="two-factor-authentication").title_es
     system = system_prompt_sent(fake_llm)
-    assert "Pasajes" in system or "pasajes" in system  # the instruction in the reply's language
+    assert "pasajes del centro de ayuda" in system  # the instruction in the reply's language
+    page = client.get(f"/chat/{ok_conversation.pk}/").content.decode()
+    assert ">Fuentes<" in page
+    assert "Abrir en el panel" in page
 
 
 def test_an_unrelated_request_gets_no_sources(client, alice, articles, ok_conversation, fake_llm):
