@@ -3,10 +3,11 @@
 Served by uvicorn (ASGI) as in production (see test_chat.py), with real help articles loaded and
 indexed (chat/tests/help_articles.py) and the fake provider writing the reply.
 
-- Ask how to buy more credits: a "Sources" list with a link to the top-ups article shows under the
-  reply while it streams and stays when it ends; "Open in panel" shows the same list in the side panel.
+- Ask how to buy more credits: a "Sources" list with one link to the top-ups article shows under
+  the reply, above its footer; "Open in panel" shows the same list in the side panel.
 - Reload: the same sources, from what the reply stored.
 - An unrelated request gets no sources.
+- The list shows as the reply starts streaming (it comes with the start event), once.
 """
 
 from __future__ import annotations
@@ -87,5 +88,31 @@ def test_a_product_question_shows_its_sources_under_the_reply_and_in_the_panel(
         expect(last).to_have_attribute("data-status", "complete", timeout=15_000)
         expect(last.locator(".chat-sources")).to_have_count(0)
         _shot(page, "no-sources")
+        assert problems == []
+        context.close()
+
+
+def test_the_sources_show_while_the_reply_is_still_streaming(browser, asgi_url, problems, settings):
+    settings.ROOT_URLCONF = "chat.tests.help_urls"
+    load_article("buying-top-ups")
+    ada = make_user("ada@example.com", display_name="Ada")
+    with FakeLLM() as provider:
+        ChatModel.objects.filter(is_default=True).update(is_default=False)
+        ChatModel.objects.create(
+            name="Slow", base_url=provider.url, model="slow", is_default=True, max_output_tokens=200
+        )
+        context = _signed_in_context(browser, asgi_url, ada, DESKTOP)
+        page = _page(context, problems)
+        page.goto("/chat/")
+        page.get_by_label("Message Javari").fill("How do I buy more credits?")
+        page.get_by_label("Message Javari").press("Enter")
+        reply = page.locator(".chat-message-assistant").last
+        expect(reply.locator(".chat-message-body")).to_contain_text("w3")
+        assert reply.get_attribute("data-status") == "streaming"
+        expect(reply.locator(".chat-sources a")).to_have_count(1)
+        _shot(page, "sources-streaming")
+        page.locator("#chat-stop").click()
+        expect(reply).to_have_attribute("data-status", "stopped")
+        expect(reply.locator(".chat-sources")).to_have_count(1)  # not added twice when it ends
         assert problems == []
         context.close()
