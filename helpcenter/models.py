@@ -25,9 +25,7 @@ FEEDBACK_MAX_CHARS = 2_000
 QUERY_MAX_CHARS = 200
 
 
-# django-modeltranslation swaps each translated model's manager for a MultilingualManager class made at
-# start-up, which django-stubs cannot resolve (preferences.models is in mypy's baseline for the same).
-class Category(models.Model):  # type: ignore[django-manager-missing]
+class Category(models.Model):
     """A group of articles on the help page (spec: Getting started, Features…, Settings, …)."""
 
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
@@ -49,7 +47,7 @@ class Category(models.Model):  # type: ignore[django-manager-missing]
         return reverse("helpcenter:category", kwargs={"slug": self.slug})
 
 
-class Article(models.Model):  # type: ignore[django-manager-missing]  # see Category
+class Article(models.Model):
     """A help article (the spec's ``documentation_pages``). Only published ones reach people."""
 
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
