@@ -16,6 +16,7 @@ choice; ``javari/retrieval/tests/test_embeddings.py`` checks the output against 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import threading
@@ -270,6 +271,26 @@ class LocalEmbedder:
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
+
+
+def warm_up() -> threading.Thread | None:
+    """Load the embedded model in a background thread, so a process's first search doesn't wait ~1 s.
+
+    The web process calls this when it starts (javari/asgi.py): chat waits at most a moment for a
+    search before it answers without sources, and loading the model on that first search took longer.
+    Returns the thread (None with a remote embedder, which has nothing to load). Errors are left to
+    the first real search, which reports them.
+    """
+    if not isinstance(embedder(), LocalEmbedder):
+        return None
+
+    def load() -> None:
+        with contextlib.suppress(EmbeddingError):
+            _local_model()
+
+    thread = threading.Thread(target=load, name="embeddings-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 # --- An OpenAI-compatible endpoint ----------------------------------------------------------------
