@@ -259,6 +259,16 @@ def test_a_silent_endpoint_times_out(fake: FakeEmbeddings) -> None:
     assert time.monotonic() - started < 3
 
 
+def test_a_query_waits_less_than_indexing(fake: FakeEmbeddings) -> None:
+    slow_to_index = RemoteEmbedder(
+        base_url=fake.api_url, api_key=KEY, model="stall", timeout=30, query_timeout=0.3
+    )
+    started = time.monotonic()
+    with pytest.raises(EmbeddingError, match=re.escape("did not answer within 0.3 s")):
+        slow_to_index.embed_query("hello")
+    assert time.monotonic() - started < 3
+
+
 def test_an_unreachable_endpoint_is_an_embedding_error() -> None:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
