@@ -145,6 +145,7 @@ class MessageAdmin(admin.ModelAdmin):
         "prompt_tokens",
         "completion_tokens",
         "credits_charged",
+        "retrieval_ms",
     ]
     list_filter = ["role", "status", "error_code"]
     list_select_related = ["conversation"]
@@ -159,6 +160,8 @@ class MessageAdmin(admin.ModelAdmin):
         "credits_charged",
         "error_code",
         "error",
+        "sources",
+        "retrieval_ms",
         "created_at",
         "finished_at",
     ]

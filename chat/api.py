@@ -46,6 +46,7 @@ from chat.serializers import (
     NewConversationSerializer,
     NewMessageSerializer,
 )
+from chat.services import grounding
 from javari import throttling
 from javari.api_schema import error_responses
 
@@ -160,7 +161,8 @@ class ConversationDetailView(APIView):
         )
         if conversation is None:
             raise ConversationNotFound()
-        return Response(ConversationDetailSerializer(conversation).data)
+        live = grounding.live_articles(conversation.messages.all())
+        return Response(ConversationDetailSerializer(conversation, context={"live_articles": live}).data)
 
 
 def _wants_stream(request: Request, asked: bool) -> bool:

@@ -20,7 +20,9 @@ from javari.api_schema import error_responses
 STREAM_DESCRIPTION = """Server-sent events, each `event: <name>` and one line of JSON `data`, in this order:
 
 - `start`: `{"conversation": uuid, "reply": uuid, "user_message": {"id": uuid, "html": string} | null,
-  "title": string, "model": string}`
+  "title": string, "model": string, "sources": [source, ...]}`, `sources` being the help-center
+  passages the reply is given when the message is about Javari itself (else `[]`), each
+  `{"passage_id", "article_id", "slug", "anchor", "title", "heading", "url", "language"}`
 - `token`: `{"t": string}`, one for each piece of text the model streams
 - `done`: `{"reply": uuid, "status": "complete" | "stopped" | "failed", "content": string,
   "html": string, "artifacts": [...], "prompt_tokens": int, "completion_tokens": int,
@@ -35,7 +37,7 @@ STREAM_EXAMPLE = (
     'data: {"conversation":"5f0c1b9e-8a6b-4c1e-9a53-0d2f7f3e9b11",'
     '"reply":"c2a1d3e4-5b6f-4a7b-8c9d-0e1f2a3b4c5d",'
     '"user_message":{"id":"9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d","html":"<p>Hello</p>"},'
-    '"title":"Hello","model":"Gemma 3"}\n\n'
+    '"title":"Hello","model":"Gemma 3","sources":[]}\n\n'
     "event: token\n"
     'data: {"t":"Hi"}\n\n'
     "event: token\n"
@@ -60,6 +62,7 @@ REPLY_EXAMPLE = {
         "prompt_tokens": 12,
         "completion_tokens": 3,
         "credits_charged": 1,
+        "sources": [],
         "created_at": "2026-11-30T09:00:00Z",
         "finished_at": "2026-11-30T09:00:02Z",
     },
@@ -79,11 +82,26 @@ _ERROR_DATA = {
         "fix_label": {"type": "string"},
     },
 }
+# A help-center passage a reply was given (chat.services.grounding.source_of).
+_SOURCE = {
+    "type": "object",
+    "required": ["passage_id", "article_id", "slug", "anchor", "title", "heading", "url", "language"],
+    "properties": {
+        "passage_id": {"type": "integer"},
+        "article_id": {"type": "integer"},
+        "slug": {"type": "string"},
+        "anchor": {"type": "string"},
+        "title": {"type": "string"},
+        "heading": {"type": "string"},
+        "url": {"type": "string"},
+        "language": {"type": "string"},
+    },
+}
 # Each event's data, as chat/events.py writes it.
 EVENT_DATA: dict[str, dict[str, Any]] = {
     "start": {
         "type": "object",
-        "required": ["conversation", "reply", "user_message", "title", "model"],
+        "required": ["conversation", "reply", "user_message", "title", "model", "sources"],
         "properties": {
             "conversation": _UUID,
             "reply": _UUID,
@@ -99,6 +117,7 @@ EVENT_DATA: dict[str, dict[str, Any]] = {
             },
             "title": {"type": "string"},
             "model": {"type": "string"},
+            "sources": {"type": "array", "items": _SOURCE},
         },
     },
     "token": {"type": "object", "required": ["t"], "properties": {"t": {"type": "string"}}},

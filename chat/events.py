@@ -3,8 +3,10 @@
 Events, each ``event: <name>`` with one line of JSON ``data``:
 
 - ``start``: ``{"conversation": id, "reply": id, "user_message": {"id", "html"} | null, "title",
-  "model"}``; for a conversation the chat page started with this message, also ``url``,
-  ``title_html``, ``delete_html`` and ``list_item_html`` (the page's parts for it)
+  "model", "sources": [...]}``, ``sources`` being the help-center passages the reply is given
+  (known before it starts: chat.services.grounding); for the chat page also ``sources_html`` (the
+  list under the reply) when there are sources, and for a conversation the page started with this
+  message ``url``, ``title_html``, ``delete_html`` and ``list_item_html`` (the page's parts for it)
 - ``token``: ``{"t": "<text>"}``, one per piece the model streams
 - ``done``: ``{"reply": id, "status": "complete"|"stopped"|"failed", "content", "html",
   "artifacts", "prompt_tokens", "completion_tokens", "credits_charged", "balance",
@@ -71,6 +73,7 @@ async def reply_events(
             ),
             "title": prepared.title,
             "model": prepared.model_name,
+            "sources": list(prepared.sources),
         },
     )
     async for kind, value in services.stream_reply(prepared):

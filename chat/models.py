@@ -148,6 +148,13 @@ class Message(models.Model):
     prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), default=0)
     completion_tokens = models.PositiveIntegerField(_("completion tokens"), default=0)
     credits_charged = models.PositiveIntegerField(_("credits charged"), default=0)
+    # The help-center passages a reply was given (chat.services.grounding): a list of {passage_id,
+    # article_id, slug, anchor, title, heading, url, language}, kept as they were when it was written,
+    # so a reload shows the same sources without searching again. Empty: not about Javari itself.
+    sources = models.JSONField(_("sources"), default=list, blank=True)
+    # How long the help-center search took for this reply, in milliseconds; null when none ran
+    # (a reply written before grounding, a message too long or empty to search).
+    retrieval_ms = models.PositiveIntegerField(_("retrieval time (ms)"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chat.models import Conversation, Message
+from chat.services import grounding
+
+
+class SourceSerializer(serializers.Serializer):
+    """A help-center passage a reply was given, as stored with it."""
+
+    passage_id = serializers.IntegerField()
+    article_id = serializers.IntegerField()
+    slug = serializers.CharField()
+    anchor = serializers.CharField(help_text="The heading's id on the article page; blank for its start.")
+    title = serializers.CharField(help_text="The article's title, as it was when the reply was written.")
+    heading = serializers.CharField(help_text="The section's heading; blank for the article's start.")
+    url = serializers.CharField(
+        allow_null=True,
+        help_text="The article's address on this site, at the section; null once it is no longer published.",
+    )
+    language = serializers.CharField()
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    """A message. ``context["live_articles"]`` (grounding.live_articles of all the messages being
+    serialized) saves a query per message."""
+
     model = serializers.CharField(source="model.name", default=None, read_only=True)
+    sources = serializers.SerializerMethodField(
+        help_text="The help-center passages the reply answered from (empty when it was not about Javari)."
+    )
 
     class Meta:
         model = Message
@@ -23,10 +49,18 @@ class MessageSerializer(serializers.ModelSerializer):
             "prompt_tokens",
             "completion_tokens",
             "credits_charged",
+            "sources",
             "created_at",
             "finished_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(SourceSerializer(many=True))
+    def get_sources(self, message: Message) -> list[dict[str, Any]]:
+        live = self.context.get("live_articles")
+        if live is None:
+            live = grounding.live_articles([message])
+        return grounding.shown_sources(message.sources, live)
 
 
 class ConversationSerializer(serializers.ModelSerializer):

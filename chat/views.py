@@ -30,9 +30,11 @@ from chat import services
 from chat.errors import ChatError, InvalidTitle, SignInToChat
 from chat.events import event_stream_response, reply_events
 from chat.models import Conversation
+from chat.services import grounding
 from javari import throttling
 from javari.errors import AppError, error_response
 from javari.markdown import render_with_artifacts
+from javari.panel import sources_artifact
 from javari.web import login_required
 from preferences.services import get_preferences
 
@@ -68,7 +70,10 @@ def _page_context(request: HttpRequest, conversation: Conversation | None) -> di
         current_model = None
     messages = []
     if conversation is not None:
-        for message in conversation.messages.select_related("model"):
+        rows = list(conversation.messages.select_related("model"))
+        # The sources as stored with each reply (no new search); one query says which are still published.
+        live = grounding.live_articles(rows)
+        for message in rows:
             html, artifacts = render_with_artifacts(message.content) if message.content else ("", [])
             messages.append(
                 {
@@ -77,6 +82,7 @@ def _page_context(request: HttpRequest, conversation: Conversation | None) -> di
                     "artifacts_json": json.dumps(artifacts)
                     if artifacts and message.role == "assistant"
                     else "",
+                    **_sources_context(grounding.shown_sources(message.sources, live)),
                 }
             )
     return {
@@ -172,6 +178,16 @@ def _new_conversation_html(request: HttpRequest, prepared: services.PreparedRepl
     }
 
 
+def _sources_context(sources: list[dict[str, Any]]) -> dict[str, Any]:
+    """What chat/_message_sources.html needs: the sources (links on this site only) and the side
+    panel's "Sources" artifact for its button."""
+    # One line an article (its best passage's section): a reply often draws on several sections of one.
+    firsts = grounding.one_per_article(sources)
+    shown = [{**source, "url": grounding.own_url(source.get("url"))} for source in firsts]
+    artifacts = json.dumps([sources_artifact(shown)]) if shown else ""
+    return {"sources": shown, "sources_artifacts_json": artifacts}
+
+
 def _reply_footer(prepared: services.PreparedReply) -> Callable[[services.Outcome], str]:
     """Renders a finished reply's footer for the done event, in the request's language: the stream
     runs after the view has returned, so the language is taken now."""
@@ -211,7 +227,12 @@ async def _stream(
     except AppError as exc:  # not the person's conversation (404), a chat or credits refusal
         return await sync_to_async(error_response)(request, exc)
     user_text = None if regenerate else services.clean_message(text)
-    extra = _new_conversation_html(request, prepared) if conversation_id is None else None
+    extra = _new_conversation_html(request, prepared) if conversation_id is None else {}
+    if prepared.sources:
+        # Known before the model is called: the list shows under the reply as it starts.
+        extra["sources_html"] = render_to_string(
+            "chat/_message_sources.html", _sources_context(list(prepared.sources))
+        )
     footer = _reply_footer(prepared)
     return event_stream_response(reply_events(prepared, user_text=user_text, extra=extra, footer=footer))
 

@@ -26,7 +26,8 @@ QUERY_MAX_CHARS = 200
 
 
 # django-modeltranslation swaps each translated model's manager for a MultilingualManager class made at
-# start-up, which django-stubs cannot resolve (preferences.models is in mypy's baseline for the same).
+# start-up. django-stubs resolves it or not depending on mypy's cache (fresh: yes; warm: no), so the
+# ignore allows for both (preferences.models sits in the baseline for the same).
 class Category(models.Model):  # type: ignore[django-manager-missing, unused-ignore]
     """A group of articles on the help page (spec: Getting started, Features…, Settings, …)."""
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.formats import number_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
@@ -313,3 +313,40 @@ def _json_item(key: str | None, value: Any, *, last: bool, depth: int, budget: l
     )
     end = f'<div class="json-end"><span class="json-punct">{closing}</span>{comma}</div>'
     return f'<li><details class="json-node"{is_open}>{summary}<ul>{items}</ul>{end}</details></li>'
+
+
+# --- Sources --------------------------------------------------------------------------------------
+
+
+def sources_artifact(sources: list[dict[str, Any]]) -> dict[str, Any]:
+    """The side panel's "Sources" view of a reply's help-center sources, as an artifact.
+
+    ``sources`` are ``chat.services.grounding.shown_sources`` entries: a ``url`` of None (an article
+    no longer published) is named but not linked, and only addresses on this site are linked.
+    """
+    items = []
+    lines = []
+    for source in sources:
+        label = str(source.get("title", ""))
+        if source.get("heading"):
+            label += f" — {source['heading']}"
+        url = source.get("url")
+        if isinstance(url, str) and url.startswith("/") and not url.startswith(("//", "/\\")):
+            items.append(f'<li><a href="{_e(url)}" target="_blank" rel="noopener">{_e(label)}</a></li>')
+            lines.append(f"{label}: {url}")
+        else:
+            gone = gettext("no longer published")
+            items.append(f'<li>{_e(label)} <span class="sidebar__sources-gone">({_e(gone)})</span></li>')
+            lines.append(label)
+    intro = _e(gettext("Javari answered from these help-center articles."))
+    body = f'<p class="sidebar__sources-intro">{intro}</p><ul class="sidebar__sources">{"".join(items)}</ul>'
+    return {
+        "kind": "sources",
+        "title": pgettext("help-center sources of a reply", "Sources"),
+        "language": "",
+        "content": "\n".join(lines),
+        "html": body,
+        "toolbar": "",
+        "lines": len(lines),
+        "auto_open": False,
+    }

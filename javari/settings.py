@@ -521,6 +521,8 @@ EMBEDDINGS_MODEL = env.str(
     "EMBEDDINGS_MODEL", default="text-embedding-3-small" if EMBEDDINGS_BASE_URL else "all-MiniLM-L6-v2"
 )
 EMBEDDINGS_TIMEOUT = env.float("EMBEDDINGS_TIMEOUT", default=10.0)
+# A search query waits less: past this, search goes on with full text alone (chat waits ~2 s in all).
+EMBEDDINGS_QUERY_TIMEOUT = env.float("EMBEDDINGS_QUERY_TIMEOUT", default=1.5)
 
 # django-markdownx: staff edit help articles with a live preview rendered by our own pipeline
 # (javari.markdown: sanitised); images they upload go to MEDIA_ROOT/help/ (staff only: helpcenter.urls).

@@ -3,7 +3,10 @@
 1. ``prepare_reply`` (sync, one transaction): check the message and the model, record the
    person's message and an empty reply marked "streaming", build the prompt, and reserve an
    estimate of the credits (the prompt plus a full-length reply at the model's prices). Too few
-   credits: the transaction rolls back, nothing is written and the model is never called.
+   credits: the transaction rolls back, nothing is written and the model is never called. The
+   help center is searched for the message meanwhile, in a worker thread started just before the
+   transaction (``chat.services.grounding``): passages that answer it join the prompt, and the
+   reply keeps them as its ``sources``.
 2. ``stream_reply`` (async, no transaction, no database connection held): stream the model's
    text, watching for a stop request (a Redis key any web process can set).
 3. ``finish_reply`` (sync, one transaction): record the text and tokens and settle the
@@ -31,13 +34,15 @@ from uuid import UUID
 import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from chat.errors import (
+    ChatError,
     ConversationNotFound,
     EmptyMessage,
     MessageTooLong,
@@ -47,11 +52,11 @@ from chat.errors import (
     ReplyNotFound,
 )
 from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
-from chat.services import llm
+from chat.services import grounding, llm
 from chat.services.conversations import default_model, model_for, owned, pick_model, title_from
 from chat.services.prompt import build_prompt
 from credits import services as credits
-from preferences.services import compose_system_prompt
+from preferences.services import compose_system_prompt, reply_language
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +98,9 @@ class PreparedReply:
     model_name: str
     is_local_demo: bool
     title: str
+    # The help-center passages the reply was given, as stored on it (chat.services.grounding).
+    sources: tuple[dict[str, Any], ...] = ()
+    retrieval_ms: int | None = None
 
     def cost(self, *, prompt_tokens: int, completion_tokens: int) -> int:
         return ChatModel(
@@ -163,6 +171,11 @@ def prepare_reply(
     """
     conversation_id = conversation.pk if isinstance(conversation, Conversation) else conversation
     system_prompt = compose_system_prompt(user=user)
+    language = reply_language(user)
+    # Searched while the transaction below runs; its errors (an empty message…) are raised there.
+    pending = grounding.start_search(
+        query=_message_to_answer(user, conversation_id, content, regenerate), language=language
+    )
     try:
         with transaction.atomic(durable=True):
             if conversation_id is None:
@@ -205,14 +218,24 @@ def prepare_reply(
             else:
                 user_message = Message.objects.create(conversation=conversation, role=Role.USER, content=text)
                 messages.append(user_message)
+            found = pending.result() if pending is not None else grounding.NOTHING
+            with translation.override(language):
+                context = found.context()
             prompt = build_prompt(
                 system_prompt=system_prompt,
                 history=_history(messages),
                 context_window=model.context_window,
                 max_output_tokens=model.max_output_tokens,
+                context=context,
             )
+            sources = found.sources if prompt.context_used else []
             reply = Message.objects.create(
-                conversation=conversation, role=Role.ASSISTANT, status=MessageStatus.STREAMING, model=model
+                conversation=conversation,
+                role=Role.ASSISTANT,
+                status=MessageStatus.STREAMING,
+                model=model,
+                sources=sources,
+                retrieval_ms=found.elapsed_ms,
             )
             if not conversation.title:
                 first = next((m for m in messages if m.role == Role.USER), None)
@@ -245,9 +268,35 @@ def prepare_reply(
                 model_name=model.name,
                 is_local_demo=model.is_local_demo,
                 title=conversation.title,
+                sources=tuple(sources),
+                retrieval_ms=found.elapsed_ms,
             )
     finally:
         _release_connection()
+
+
+def _message_to_answer(
+    user: User, conversation_id: UUID | str | None, content: object, regenerate: bool
+) -> str | None:
+    """The text the reply answers, read before the reply's transaction so the help center can be
+    searched meanwhile: the new message, or to regenerate the conversation's last message from the
+    person. None when there is none (or the message will be refused: the transaction says why)."""
+    if not regenerate:
+        try:
+            return clean_message(content)
+        except ChatError:
+            return None
+    if conversation_id is None:
+        return None
+    try:
+        return (
+            Message.objects.filter(conversation_id=conversation_id, conversation__user=user, role=Role.USER)
+            .order_by("-created_at")
+            .values_list("content", flat=True)
+            .first()
+        )
+    except (ValueError, ValidationError):  # not a conversation id: the transaction answers 404
+        return None
 
 
 def _hold_key(reply_id: UUID | str) -> str:

@@ -16,6 +16,7 @@ choice; ``javari/retrieval/tests/test_embeddings.py`` checks the output against 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import threading
@@ -272,6 +273,26 @@ class LocalEmbedder:
         return self.embed_documents([text])[0]
 
 
+def warm_up() -> threading.Thread | None:
+    """Load the embedded model in a background thread, so a process's first search doesn't wait ~1 s.
+
+    The web process calls this when it starts (javari/asgi.py): chat waits at most a moment for a
+    search before it answers without sources, and loading the model on that first search took longer.
+    Returns the thread (None with a remote embedder, which has nothing to load). Errors are left to
+    the first real search, which reports them.
+    """
+    if not isinstance(embedder(), LocalEmbedder):
+        return None
+
+    def load() -> None:
+        with contextlib.suppress(EmbeddingError):
+            _local_model()
+
+    thread = threading.Thread(target=load, name="embeddings-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 # --- An OpenAI-compatible endpoint ----------------------------------------------------------------
 
 
@@ -280,26 +301,32 @@ class RemoteEmbedder:
 
     dimensions = DIMENSIONS
 
-    def __init__(self, *, base_url: str, api_key: str, model: str, timeout: float) -> None:
+    def __init__(
+        self, *, base_url: str, api_key: str, model: str, timeout: float, query_timeout: float | None = None
+    ) -> None:
         self.url = base_url.rstrip("/") + "/embeddings"
         self.model_name = model
         self._api_key = api_key
         self._timeout = timeout
+        # A query waits less than indexing: search goes on without its vector list when this passes,
+        # and chat answers with full-text sources rather than waiting (seconds).
+        self._query_timeout = timeout if query_timeout is None else query_timeout
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+    def embed_documents(self, texts: list[str], *, timeout: float | None = None) -> list[list[float]]:
         if not texts:
             return []
         # An empty input is refused by OpenAI ("'$.input' is invalid"): a space means the same.
         cleaned = [clean_text(text, max_chars=REMOTE_MAX_CHARS) or " " for text in texts]
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         vectors: list[list[float]] = []
-        with httpx.Client(timeout=self._timeout, headers=headers, follow_redirects=False) as client:
+        wait = self._timeout if timeout is None else timeout
+        with httpx.Client(timeout=wait, headers=headers, follow_redirects=False) as client:
             for start in range(0, len(cleaned), REMOTE_BATCH):
                 vectors.extend(self._embed_batch(client, cleaned[start : start + REMOTE_BATCH]))
         return vectors
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
+        return self.embed_documents([text], timeout=self._query_timeout)[0]
 
     def _body(self, texts: list[str]) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.model_name, "input": texts, "encoding_format": "float"}
@@ -312,7 +339,8 @@ class RemoteEmbedder:
         try:
             response = client.post(self.url, json=self._body(texts))
         except httpx.TimeoutException as exc:
-            raise EmbeddingError(f"{ENDPOINT} did not answer within {self._timeout:g} s") from exc
+            wait = client.timeout.read
+            raise EmbeddingError(f"{ENDPOINT} did not answer within {wait:g} s") from exc
         except httpx.HTTPError as exc:
             raise EmbeddingError(f"{ENDPOINT} could not be reached: {self._scrub(str(exc))}") from exc
         if response.status_code in (401, 403):
@@ -391,6 +419,7 @@ def embedder() -> Embedder:
                     api_key=settings.EMBEDDINGS_API_KEY or "",
                     model=settings.EMBEDDINGS_MODEL,
                     timeout=settings.EMBEDDINGS_TIMEOUT,
+                    query_timeout=settings.EMBEDDINGS_QUERY_TIMEOUT,
                 )
             else:
                 _embedder = LocalEmbedder()

@@ -1,8 +1,9 @@
 // The chat page: send a message, read the reply as it streams (server-sent events over a POST),
 // stop it, regenerate or retry it, and tell the credits bar and the side panel when it ends.
 //
-// The server's events (chat/events.py): "start" {reply, user_message, title, and for a conversation
-// this message started: url, title_html, delete_html, list_item_html}, "token" {t}, "done" {status,
+// The server's events (chat/events.py): "start" {reply, user_message, title, sources, sources_html
+// when the reply is grounded in the help center, and for a conversation this message started: url,
+// title_html, delete_html, list_item_html}, "token" {t}, "done" {status,
 // html, artifacts, balance, error, ...}. A refusal before the stream (an empty message, too few
 // credits, the spending cap) is JSON with a 4xx status: {error, detail, fix_url?, fix_label?}.
 //
@@ -260,6 +261,8 @@
           reply.id = "message-" + data.reply;
           reply.dataset.status = "streaming";
           bodyNode = reply.querySelector(".chat-message-body");
+          // The help-center sources the reply is given, known before it starts (server-rendered).
+          if (data.sources_html) reply.appendChild(fromHtml(data.sources_html));
           var title = document.getElementById("chat-title");
           if (title && data.title) { title.textContent = data.title; document.title = data.title + " · Javari AI"; }
           contentGrew();

@@ -259,6 +259,16 @@ def test_a_silent_endpoint_times_out(fake: FakeEmbeddings) -> None:
     assert time.monotonic() - started < 3
 
 
+def test_a_query_waits_less_than_indexing(fake: FakeEmbeddings) -> None:
+    slow_to_index = RemoteEmbedder(
+        base_url=fake.api_url, api_key=KEY, model="stall", timeout=30, query_timeout=0.3
+    )
+    started = time.monotonic()
+    with pytest.raises(EmbeddingError, match=re.escape("did not answer within 0.3 s")):
+        slow_to_index.embed_query("hello")
+    assert time.monotonic() - started < 3
+
+
 def test_an_unreachable_endpoint_is_an_embedding_error() -> None:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
@@ -273,3 +283,19 @@ def test_a_wrong_path_is_an_embedding_error(fake: FakeEmbeddings) -> None:
     wrong = RemoteEmbedder(base_url=fake.base_url, api_key=KEY, model="m", timeout=2)  # no /v1
     with pytest.raises(EmbeddingError, match="HTTP 404: Not found"):
         wrong.embed_query("hello")
+
+
+def test_warm_up_loads_the_local_model_in_the_background(settings: Settings) -> None:
+    settings.EMBEDDINGS_BASE_URL = ""
+    embeddings.reset_embedder()
+    embeddings._model = None
+    thread = embeddings.warm_up()
+    assert thread is not None
+    thread.join(timeout=60)
+    assert embeddings._model is not None
+
+
+def test_warm_up_has_nothing_to_load_for_a_remote_endpoint(settings: Settings) -> None:
+    settings.EMBEDDINGS_BASE_URL = "http://127.0.0.1:9/v1"
+    embeddings.reset_embedder()
+    assert embeddings.warm_up() is None
