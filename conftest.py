@@ -75,6 +75,7 @@ def _seed_defaults() -> None:
         "credits.migrations.0002_seed_plans_prices_packs",
         "chat.migrations.0002_seed_default_model",
         "preferences.migrations.0002_seed_presets_and_platform_prompt",
+        "helpcenter.migrations.0003_categories",
     ):
         importlib.import_module(migration).seed(apps, None)
 

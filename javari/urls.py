@@ -38,6 +38,7 @@ urlpatterns = [
     path("stripe/webhook/<uuid:uuid>/", stripe_webhook, name="stripe_webhook"),
     # Before credits: its Usage & Analytics page lives under settings/ too (settings/usage/).
     path("chat/", include("chat.urls")),
+    path("help/", include("helpcenter.urls")),
     path("settings/", include("preferences.urls")),
     path("reminders/email/", include("reminders.email_urls")),
     path("reminders/", include("reminders.urls")),

@@ -13,6 +13,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -38,6 +39,8 @@ class Command(BaseCommand):
             demo, staff, codes = self._accounts()
         # Outside the accounts' transaction: the reminder services are durable (each commits).
         seed_demo_reminders(demo)
+        # The help center's articles: created when missing, never overwriting what staff edited.
+        call_command("load_help_articles", stdout=self.stdout)
         site = settings.SITE_URL
         self.stdout.write(
             "\n".join(
