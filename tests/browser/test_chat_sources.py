@@ -55,7 +55,7 @@ def test_a_product_question_shows_its_sources_under_the_reply_and_in_the_panel(
         expect(sources).to_contain_text("Sources")
         link = sources.get_by_role("link", name=re.compile(r"^Buying more credits with a top-up"))
         expect(link).to_have_count(1)  # one line an article, however many of its sections were given
-        assert link.get_attribute("href").startswith("/help/buying-top-ups/")
+        assert link.get_attribute("href").startswith("/help/articles/buying-top-ups/")
         # Under the reply's text, above its footer (model, cost, Regenerate).
         order = reply.evaluate("node => [...node.children].map(child => child.className.split(' ')[0])")
         assert order.index("chat-message-body") < order.index("chat-sources")
@@ -68,7 +68,7 @@ def test_a_product_question_shows_its_sources_under_the_reply_and_in_the_panel(
         expect(page.locator("#sidebar-title")).to_have_text("Sources")
         panel_link = sidebar.get_by_role("link", name=re.compile(r"^Buying more credits with a top-up"))
         expect(panel_link.first).to_be_visible()
-        assert panel_link.first.get_attribute("href").startswith("/help/buying-top-ups/")
+        assert panel_link.first.get_attribute("href").startswith("/help/articles/buying-top-ups/")
         page.wait_for_timeout(400)  # the panel slides open
         _shot(page, "sources-panel")
 
