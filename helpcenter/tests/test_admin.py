@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from helpcenter.models import Article, Interaction
+from helpcenter.models import Article, Interaction, InteractionKind
 from helpcenter.services import record_search, record_view, vote
 from helpcenter.tests.factories import make_article
 
@@ -97,6 +97,28 @@ def test_the_reports_page_shows_searches_votes_and_weekly_views(
     assert "100%" in least
     assert "Confusing article" in body.split('id="weekly-views"')[1]
     assert '<option value="7" selected>' in body
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "1,200"), ("es", "1.200")])
+def test_the_reports_page_groups_its_counts_in_the_staff_language(
+    staff_client: Client, language: str, shown: str
+) -> None:
+    Interaction.objects.bulk_create(
+        Interaction(kind=InteractionKind.SEARCH, query="billing", result_count=3, language="en")
+        for _ in range(1200)
+    )
+    response = staff_client.get(
+        reverse("admin:helpcenter_interaction_reports"), headers={"accept-language": language}
+    )
+    top = response.content.decode().split('id="top-searches"')[1].split("</table>")[0]
+    assert f"<td>{shown}</td>" in top
+
+
+def test_the_reports_tables_scroll_inside_their_box(staff_client: Client, alice: User) -> None:
+    record_view(article=make_article(), user=alice, language="en")
+    body = staff_client.get(reverse("admin:helpcenter_interaction_reports")).content.decode()
+    assert "helpcenter/admin/reports.css" in body
+    assert '<div class="help-table-scroll">\n  <table id="weekly-views">' in body
 
 
 @pytest.mark.parametrize("days", ["abc", "-1", "5", "9" * 50, "٣٠"])

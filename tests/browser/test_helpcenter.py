@@ -186,3 +186,31 @@ def test_staff_edit_an_article_in_language_tabs_with_a_live_preview(
     expect(preview.locator("script")).to_have_count(0)
     shot("admin-tabs-preview")
     assert page_problems == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE], indirect=True)
+def test_the_reports_page_on_a_phone(
+    page: Page,
+    context: BrowserContext,
+    live_server: Any,
+    shot: Callable[[str], Path],
+    page_problems: list[str],
+) -> None:
+    staff = make_user("staff@example.com", is_staff=True, is_superuser=True)
+    TOTP.activate(staff, TOTP_SECRET)
+    session = SessionStore()
+    session[SESSION_KEY] = str(staff.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
+    session.save()
+    context.add_cookies([{"name": "sessionid", "value": str(session.session_key), "url": live_server.url}])
+    page.goto(f"/help/articles/{SLUG}/")  # a view, so the eight weeks' table has a row
+
+    page.goto("/admin/helpcenter/interaction/reports/")
+    weekly = page.locator("#weekly-views")
+    expect(weekly).to_contain_text(re.compile("spending cap", re.IGNORECASE))
+    # The eight weeks' table scrolls in its own box; the page itself doesn't scroll sideways.
+    assert _scroll_width(page) <= PHONE["width"]
+    assert weekly.evaluate("table => table.parentElement.scrollWidth > table.parentElement.clientWidth")
+    shot("phone-reports")
+    assert page_problems == []
