@@ -214,3 +214,18 @@ def test_the_reports_page_on_a_phone(
     assert weekly.evaluate("table => table.parentElement.scrollWidth > table.parentElement.clientWidth")
     shot("phone-reports")
     assert page_problems == []
+
+
+def test_the_index_leaves_no_hole_beside_the_first_category(
+    page: Page, shot: Callable[[str], Path], page_problems: list[str]
+) -> None:
+    # Features spans the width: the first category shares its row with the popular articles.
+    page.goto("/help/")
+    popular = page.locator(".help-popular").bounding_box()
+    first = page.locator(".help-categories > .help-category").first.bounding_box()
+    assert popular
+    assert first
+    assert popular["y"] == first["y"]
+    assert first["x"] > popular["x"] + popular["width"]
+    shot("index")
+    assert page_problems == []
