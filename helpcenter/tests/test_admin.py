@@ -42,6 +42,15 @@ def test_staff_edit_articles_with_language_tabs_and_the_markdown_editor(staff_cl
     assert "googleapis" not in body
 
 
+def test_the_article_form_gives_long_titles_a_wide_box(staff_client: Client) -> None:
+    article = make_article(title_en="API keys")
+    body = staff_client.get(reverse("admin:helpcenter_article_change", args=[article.pk])).content.decode()
+    for name in ("title_en", "title_es", "summary_en", "search_keywords_es"):
+        before, after = body.split(f'name="{name}"', 1)
+        tag = before.rsplit("<input", 1)[1] + after.split(">", 1)[0]
+        assert "vLargeTextField" in tag, name
+
+
 def test_staff_list_filter_and_search_articles(staff_client: Client) -> None:
     make_article(title_en="Two-factor authentication", slug="two-factor-authentication")
     make_article(title_en="Buying top-ups", slug="buying-top-ups", is_published=False)
