@@ -330,6 +330,7 @@ class ThrottleScope(models.TextChoices):
     API = "api", _("API requests")
     CHAT_MESSAGES = "chat_messages", _("Chat messages")
     CONVERSATIONS = "conversations", _("New conversations")
+    HELP_FEEDBACK = "help_feedback", _("Help article ratings")
 
 
 class ThrottleRecord(models.Model):

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from markdownx.forms import ImageForm
 from PIL import Image
 
+from credits.models import ThrottleScope
 from helpcenter import selectors, services
 from helpcenter.forms import FeedbackForm, SearchForm, VoteForm
 from helpcenter.models import Article
@@ -38,7 +39,7 @@ from javari.web import View, login_required
 
 # Votes and comments one person may send a minute (each a database write).
 FEEDBACK_PER_MINUTE = 10
-FEEDBACK_SCOPE = "help_feedback"
+FEEDBACK_SCOPE = ThrottleScope.HELP_FEEDBACK
 
 
 def _language() -> str:
