@@ -94,6 +94,15 @@ def test_search_as_you_type_open_an_article_and_mark_it_helpful(
     expect(suggestions.get_by_role("link").first).to_contain_text(re.compile(journey["title"], re.IGNORECASE))
     expect(page).to_have_url(re.compile(r"/help/$"))
     shot(f"{language}-suggestions")
+    # Escape from one of them closes the list and returns to the box; typing again brings it back.
+    suggestions.get_by_role("link").first.focus()
+    page.keyboard.press("Escape")
+    expect(suggestions.get_by_role("link")).to_have_count(0)
+    expect(page.get_by_role("searchbox")).to_be_focused()
+    expect(page.get_by_role("searchbox")).to_have_value(journey["query"])
+    page.get_by_role("searchbox").press("End")
+    page.get_by_role("searchbox").press_sequentially(" ", delay=20)
+    expect(suggestions.get_by_role("link").first).to_contain_text(re.compile(journey["title"], re.IGNORECASE))
     searches = Interaction.objects.filter(kind=InteractionKind.SEARCH, language=language)
     assert searches.filter(query=journey["query"]).exists()
     # Debounced: far fewer recorded searches than keystrokes.
