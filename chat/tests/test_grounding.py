@@ -201,6 +201,9 @@ def test_a_reload_shows_the_stored_sources_without_searching_again(client, alice
     assert 'class="chat-sources"' in page
     assert 'href="/help/articles/buying-top-ups/' in page
     assert "Buying more credits with a top-up" in page
+    # Each link opens a new tab, and says so to a screen reader.
+    assert 'target="_blank"' in page
+    assert '<span class="visually-hidden"> (opens in a new tab)</span></a>' in page
     # Its side-panel view rides on the block, for its "Open in panel" button.
     assert '"kind": "sources"' in page.replace("&quot;", '"')
 
