@@ -7,7 +7,9 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminTextInputWidget
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -58,7 +60,11 @@ class ArticleAdmin(TabbedAdmin):
     readonly_fields = ["created_at", "updated_at"]
     # The translated content_en/content_es are MarkdownxFields too (modeltranslation subclasses the
     # field): the editor with its live preview on each.
-    formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
+    # Titles, summaries and keywords run long: the admin's 20em text box cut them off.
+    formfield_overrides = {
+        MarkdownxField: {"widget": AdminMarkdownxWidget},
+        models.CharField: {"widget": AdminTextInputWidget(attrs={"class": "vLargeTextField"})},
+    }
     actions = ["publish", "unpublish"]
 
     @admin.action(description=_("Publish the selected articles"), permissions=["change"])

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from helpcenter.models import Article, Interaction
+from helpcenter.models import Article, Interaction, InteractionKind
 from helpcenter.services import record_search, record_view, vote
 from helpcenter.tests.factories import make_article
 
@@ -40,6 +40,15 @@ def test_staff_edit_articles_with_language_tabs_and_the_markdown_editor(staff_cl
     assert body.count('class="markdownx') >= 2
     assert "helpcenter/admin/tabs.js" in body
     assert "googleapis" not in body
+
+
+def test_the_article_form_gives_long_titles_a_wide_box(staff_client: Client) -> None:
+    article = make_article(title_en="API keys")
+    body = staff_client.get(reverse("admin:helpcenter_article_change", args=[article.pk])).content.decode()
+    for name in ("title_en", "title_es", "summary_en", "search_keywords_es"):
+        before, after = body.split(f'name="{name}"', 1)
+        tag = before.rsplit("<input", 1)[1] + after.split(">", 1)[0]
+        assert "vLargeTextField" in tag, name
 
 
 def test_staff_list_filter_and_search_articles(staff_client: Client) -> None:
@@ -97,6 +106,28 @@ def test_the_reports_page_shows_searches_votes_and_weekly_views(
     assert "100%" in least
     assert "Confusing article" in body.split('id="weekly-views"')[1]
     assert '<option value="7" selected>' in body
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "1,200"), ("es", "1.200")])
+def test_the_reports_page_groups_its_counts_in_the_staff_language(
+    staff_client: Client, language: str, shown: str
+) -> None:
+    Interaction.objects.bulk_create(
+        Interaction(kind=InteractionKind.SEARCH, query="billing", result_count=3, language="en")
+        for _ in range(1200)
+    )
+    response = staff_client.get(
+        reverse("admin:helpcenter_interaction_reports"), headers={"accept-language": language}
+    )
+    top = response.content.decode().split('id="top-searches"')[1].split("</table>")[0]
+    assert f"<td>{shown}</td>" in top
+
+
+def test_the_reports_tables_scroll_inside_their_box(staff_client: Client, alice: User) -> None:
+    record_view(article=make_article(), user=alice, language="en")
+    body = staff_client.get(reverse("admin:helpcenter_interaction_reports")).content.decode()
+    assert "helpcenter/admin/reports.css" in body
+    assert '<div class="help-table-scroll">\n  <table id="weekly-views">' in body
 
 
 @pytest.mark.parametrize("days", ["abc", "-1", "5", "9" * 50, "٣٠"])

@@ -55,7 +55,7 @@ def test_a_product_question_shows_its_sources_under_the_reply_and_in_the_panel(
         expect(sources).to_contain_text("Sources")
         link = sources.get_by_role("link", name=re.compile(r"^Buying more credits with a top-up"))
         expect(link).to_have_count(1)  # one line an article, however many of its sections were given
-        assert link.get_attribute("href").startswith("/help/buying-top-ups/")
+        assert link.get_attribute("href").startswith("/help/articles/buying-top-ups/")
         # Under the reply's text, above its footer (model, cost, Regenerate).
         order = reply.evaluate("node => [...node.children].map(child => child.className.split(' ')[0])")
         assert order.index("chat-message-body") < order.index("chat-sources")
@@ -68,7 +68,7 @@ def test_a_product_question_shows_its_sources_under_the_reply_and_in_the_panel(
         expect(page.locator("#sidebar-title")).to_have_text("Sources")
         panel_link = sidebar.get_by_role("link", name=re.compile(r"^Buying more credits with a top-up"))
         expect(panel_link.first).to_be_visible()
-        assert panel_link.first.get_attribute("href").startswith("/help/buying-top-ups/")
+        assert panel_link.first.get_attribute("href").startswith("/help/articles/buying-top-ups/")
         page.wait_for_timeout(400)  # the panel slides open
         _shot(page, "sources-panel")
 
@@ -114,5 +114,38 @@ def test_the_sources_show_while_the_reply_is_still_streaming(browser, asgi_url, 
         page.locator("#chat-stop").click()
         expect(reply).to_have_attribute("data-status", "stopped")
         expect(reply.locator(".chat-sources")).to_have_count(1)  # not added twice when it ends
+        assert problems == []
+        context.close()
+
+
+def test_a_spanish_question_on_a_phone_shows_spanish_sources(browser, asgi_url, problems, settings):
+    load_article("two-factor-authentication")
+    load_article("buying-top-ups")
+    ana = make_user("ana@example.com", display_name="Ana", language="es")
+    with FakeLLM() as provider:
+        ChatModel.objects.filter(is_default=True).update(is_default=False)
+        ChatModel.objects.create(name="Remote", base_url=provider.url, model="ok", is_default=True)
+        context = _signed_in_context(browser, asgi_url, ana, {"width": 375, "height": 740})
+        page = _page(context, problems)
+        page.goto("/chat/")
+        page.get_by_label("Mensaje para Javari").fill("¿Cómo activo la verificación en dos pasos?")
+        page.get_by_role("button", name="Enviar").click()
+        reply = page.locator(".chat-message-assistant").last
+        expect(reply).to_have_attribute("data-status", "complete", timeout=15_000)
+
+        sources = reply.locator(".chat-sources")
+        expect(sources).to_contain_text("Fuentes")
+        link = sources.get_by_role("link", name=re.compile(r"^Autenticación en dos pasos"))
+        expect(link).to_have_count(1)
+        assert link.get_attribute("href").startswith("/help/articles/two-factor-authentication/")
+        # The sources fit the phone's width.
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+        _shot(page, "sources-es-phone")
+
+        sources.get_by_role("button", name="Abrir en el panel").click()
+        expect(page.locator("#sidebar-title")).to_have_text("Fuentes")
+        expect(page.locator("#sidebar")).to_contain_text("Javari respondió a partir de estos artículos")
+        page.wait_for_timeout(400)  # the panel slides open
+        _shot(page, "sources-es-phone-panel")
         assert problems == []
         context.close()

@@ -94,6 +94,15 @@ def test_search_as_you_type_open_an_article_and_mark_it_helpful(
     expect(suggestions.get_by_role("link").first).to_contain_text(re.compile(journey["title"], re.IGNORECASE))
     expect(page).to_have_url(re.compile(r"/help/$"))
     shot(f"{language}-suggestions")
+    # Escape from one of them closes the list and returns to the box; typing again brings it back.
+    suggestions.get_by_role("link").first.focus()
+    page.keyboard.press("Escape")
+    expect(suggestions.get_by_role("link")).to_have_count(0)
+    expect(page.get_by_role("searchbox")).to_be_focused()
+    expect(page.get_by_role("searchbox")).to_have_value(journey["query"])
+    page.get_by_role("searchbox").press("End")
+    page.get_by_role("searchbox").press_sequentially(" ", delay=20)
+    expect(suggestions.get_by_role("link").first).to_contain_text(re.compile(journey["title"], re.IGNORECASE))
     searches = Interaction.objects.filter(kind=InteractionKind.SEARCH, language=language)
     assert searches.filter(query=journey["query"]).exists()
     # Debounced: far fewer recorded searches than keystrokes.
@@ -185,4 +194,47 @@ def test_staff_edit_an_article_in_language_tabs_with_a_live_preview(
     expect(preview.locator("strong")).to_have_text("negrita")
     expect(preview.locator("script")).to_have_count(0)
     shot("admin-tabs-preview")
+    assert page_problems == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE], indirect=True)
+def test_the_reports_page_on_a_phone(
+    page: Page,
+    context: BrowserContext,
+    live_server: Any,
+    shot: Callable[[str], Path],
+    page_problems: list[str],
+) -> None:
+    staff = make_user("staff@example.com", is_staff=True, is_superuser=True)
+    TOTP.activate(staff, TOTP_SECRET)
+    session = SessionStore()
+    session[SESSION_KEY] = str(staff.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = staff.get_session_auth_hash()
+    session.save()
+    context.add_cookies([{"name": "sessionid", "value": str(session.session_key), "url": live_server.url}])
+    page.goto(f"/help/articles/{SLUG}/")  # a view, so the eight weeks' table has a row
+
+    page.goto("/admin/helpcenter/interaction/reports/")
+    weekly = page.locator("#weekly-views")
+    expect(weekly).to_contain_text(re.compile("spending cap", re.IGNORECASE))
+    # The eight weeks' table scrolls in its own box; the page itself doesn't scroll sideways.
+    assert _scroll_width(page) <= PHONE["width"]
+    assert weekly.evaluate("table => table.parentElement.scrollWidth > table.parentElement.clientWidth")
+    shot("phone-reports")
+    assert page_problems == []
+
+
+def test_the_index_leaves_no_hole_beside_the_first_category(
+    page: Page, shot: Callable[[str], Path], page_problems: list[str]
+) -> None:
+    # Features spans the width: the first category shares its row with the popular articles.
+    page.goto("/help/")
+    popular = page.locator(".help-popular").bounding_box()
+    first = page.locator(".help-categories > .help-category").first.bounding_box()
+    assert popular
+    assert first
+    assert popular["y"] == first["y"]
+    assert first["x"] > popular["x"] + popular["width"]
+    shot("index")
     assert page_problems == []

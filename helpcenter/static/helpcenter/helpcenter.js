@@ -15,3 +15,18 @@
     }
   });
 })();
+
+// Escape closes the answers shown as you type, from the box or from one of its links, and puts the
+// focus back in the box (where a second Escape clears it, as any search box does).
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !event.target.closest) return;
+    var form = event.target.closest("form.help-search");
+    var list = form && form.querySelector("#help-suggestions");
+    if (!list || !list.firstElementChild) return;
+    list.replaceChildren();
+    event.preventDefault();
+    form.querySelector("input[type=search]").focus();
+  });
+})();
