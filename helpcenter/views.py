@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -39,6 +41,10 @@ from javari.web import View, login_required
 # Votes and comments one person may send a minute (each a database write).
 FEEDBACK_PER_MINUTE = 10
 FEEDBACK_SCOPE = "help_feedback"
+# Searches recorded a minute for one person (signed in) or address (signed out): search as you type
+# is public and sends a request per pause, so past this the results still come but no row is
+# written, and a script can't grow the interaction log (and the reports) without bound.
+SEARCHES_RECORDED_PER_MINUTE = 30
 
 
 def _language() -> str:
@@ -168,7 +174,7 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "helpcenter/search.html", context, status=400)
     query = services.clean_query(form.cleaned_data["q"])
     results = _results(query, selectors.SEARCH_RESULTS) if query else []
-    services.record_search(query=query, result_count=len(results), user=request.user, language=_language())
+    _record_search(request, query, len(results))
     context = {
         "form": form,
         "query": query,
@@ -186,8 +192,26 @@ def search_suggest(request: HttpRequest) -> HttpResponse:
         return render(request, "helpcenter/_suggestions.html", {"form": form, "query": ""}, status=400)
     query = services.clean_query(form.cleaned_data["q"])
     results = _results(query, selectors.SUGGEST_RESULTS) if query else []
-    services.record_search(query=query, result_count=len(results), user=request.user, language=_language())
+    _record_search(request, query, len(results))
     return render(request, "helpcenter/_suggestions.html", {"form": form, "query": query, "results": results})
+
+
+def _record_search(request: HttpRequest, query: str, result_count: int) -> None:
+    """The search in the interaction log, unless this caller already had
+    ``SEARCHES_RECORDED_PER_MINUTE`` recorded this minute."""
+    if not query:
+        return
+    user = request.user
+    who = f"user:{user.pk}" if user.is_authenticated else f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    key = f"help_search_log:{who}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=65)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=65)
+        count = 1
+    if count <= SEARCHES_RECORDED_PER_MINUTE:
+        services.record_search(query=query, result_count=result_count, user=user, language=_language())
 
 
 # --- Was this helpful? ---------------------------------------------------------------------------------
