@@ -78,7 +78,7 @@ def test_a_product_question_is_answered_from_the_help_center(
         "language",
     }
     assert start["sources"][0]["title"] == "Buying more credits with a top-up"
-    assert start["sources"][0]["url"].startswith("/help/buying-top-ups/")
+    assert start["sources"][0]["url"].startswith("/help/articles/buying-top-ups/")
     # The model was given the passages after the system prompt, each with its title and address.
     system = system_prompt_sent(fake_llm)
     assert system.startswith(services.replies.compose_system_prompt(user=alice))
@@ -185,7 +185,7 @@ def test_an_unpublished_article_is_never_cited(client, alice, articles, ok_conve
     events = send(client, ok_conversation, BUY_CREDITS)
 
     assert "buying-top-ups" not in {source["slug"] for source in events[0][1]["sources"]}
-    assert "/help/buying-top-ups/" not in system_prompt_sent(fake_llm)
+    assert "/help/articles/buying-top-ups/" not in system_prompt_sent(fake_llm)
 
 
 # --- Shown from what was stored -------------------------------------------------------------------
@@ -199,7 +199,7 @@ def test_a_reload_shows_the_stored_sources_without_searching_again(client, alice
 
     page = client.get(f"/chat/{ok_conversation.pk}/").content.decode()
     assert 'class="chat-sources"' in page
-    assert 'href="/help/buying-top-ups/' in page
+    assert 'href="/help/articles/buying-top-ups/' in page
     assert "Buying more credits with a top-up" in page
     # Its side-panel view rides on the block, for its "Open in panel" button.
     assert '"kind": "sources"' in page.replace("&quot;", '"')
@@ -214,7 +214,7 @@ def test_a_source_whose_article_was_unpublished_is_named_but_not_linked(
 
     page = client.get(f"/chat/{ok_conversation.pk}/").content.decode()
     assert "Buying more credits with a top-up" in page
-    assert 'href="/help/buying-top-ups/' not in page
+    assert 'href="/help/articles/buying-top-ups/' not in page
     assert "no longer published" in page
 
 
@@ -224,14 +224,14 @@ def test_a_source_follows_its_article_to_a_new_address(client, alice, articles, 
     Article.objects.filter(slug="buying-top-ups").update(slug="top-ups")
 
     page = client.get(f"/chat/{ok_conversation.pk}/").content.decode()
-    assert 'href="/help/top-ups/' in page
+    assert 'href="/help/articles/top-ups/' in page
 
 
 def test_the_page_stream_carries_the_sources_list_before_the_reply(client, alice, articles, ok_conversation):
     client.force_login(alice)
     start = send(client, ok_conversation, BUY_CREDITS)[0][1]
     assert 'class="chat-sources"' in start["sources_html"]
-    assert 'href="/help/buying-top-ups/' in start["sources_html"]
+    assert 'href="/help/articles/buying-top-ups/' in start["sources_html"]
 
 
 def test_the_side_panel_view_escapes_titles_and_links_only_this_site():
@@ -272,7 +272,7 @@ def test_the_api_returns_the_sources_with_the_reply(client, alice, articles, ok_
     sources = response.json()["reply"]["sources"]
     assert sources
     assert sources[0]["slug"] == "buying-top-ups"
-    assert sources[0]["url"].startswith("/help/buying-top-ups/")
+    assert sources[0]["url"].startswith("/help/articles/buying-top-ups/")
 
     detail = client.get(f"/api/v1/conversations/{ok_conversation.pk}/").json()
     assert detail["messages"][-1]["sources"] == sources
@@ -425,4 +425,4 @@ def test_the_page_shows_the_side_panel_artifact_as_json(client, alice, articles,
     raw = page[start : page.index('"', start)].replace("&quot;", '"').replace("&amp;", "&")
     artifacts = json.loads(raw.replace("&lt;", "<").replace("&gt;", ">").replace("&#x27;", "'"))
     assert artifacts[0]["kind"] == "sources"
-    assert "/help/buying-top-ups/" in artifacts[0]["html"]
+    assert "/help/articles/buying-top-ups/" in artifacts[0]["html"]
