@@ -29,6 +29,7 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_POST
 from markdownx.forms import ImageForm
 from PIL import Image
+from rest_framework.throttling import BaseThrottle
 
 from helpcenter import selectors, services
 from helpcenter.forms import FeedbackForm, SearchForm, VoteForm
@@ -202,7 +203,9 @@ def _record_search(request: HttpRequest, query: str, result_count: int) -> None:
     if not query:
         return
     user = request.user
-    who = f"user:{user.pk}" if user.is_authenticated else f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    # Signed out, the address as the API's throttles read it (X-Forwarded-For past TRUSTED_PROXY_COUNT
+    # proxies only): behind a proxy, REMOTE_ADDR alone would count everyone as one.
+    who = f"user:{user.pk}" if user.is_authenticated else f"ip:{BaseThrottle().get_ident(request)}"
     key = f"help_search_log:{who}:{int(time.time() // 60)}"
     cache.add(key, 0, timeout=65)
     try:

@@ -4,6 +4,7 @@ filling the interaction log."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -91,3 +92,14 @@ def test_tsquery_syntax_in_a_query_is_just_words(client: Client, query: str) -> 
     services.index_article(article_id=article.pk)
     for name in ("helpcenter:search", "helpcenter:suggest"):
         assert client.get(reverse(name), {"q": query[:200]}).status_code == 200
+
+
+def test_the_search_log_limit_counts_addresses_behind_a_trusted_proxy(client: Client, settings: Any) -> None:
+    # DRF reloads its settings when the setting changes (and again when the test restores it).
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    for address in ("203.0.113.1", "203.0.113.2"):
+        for number in range(SEARCHES_RECORDED_PER_MINUTE):
+            query = {"q": f"keys {number}"}
+            client.get(reverse("helpcenter:suggest"), query, HTTP_X_FORWARDED_FOR=address)
+
+    assert Interaction.objects.filter(kind=InteractionKind.SEARCH).count() == 2 * SEARCHES_RECORDED_PER_MINUTE
