@@ -29,6 +29,7 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_POST
 from markdownx.forms import ImageForm
 from PIL import Image
+from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from helpcenter import selectors, services
@@ -205,7 +206,7 @@ def _record_search(request: HttpRequest, query: str, result_count: int) -> None:
     user = request.user
     # Signed out, the address as the API's throttles read it (X-Forwarded-For past TRUSTED_PROXY_COUNT
     # proxies only): behind a proxy, REMOTE_ADDR alone would count everyone as one.
-    who = f"user:{user.pk}" if user.is_authenticated else f"ip:{BaseThrottle().get_ident(request)}"
+    who = f"user:{user.pk}" if user.is_authenticated else f"ip:{BaseThrottle().get_ident(Request(request))}"
     key = f"help_search_log:{who}:{int(time.time() // 60)}"
     cache.add(key, 0, timeout=65)
     try:
