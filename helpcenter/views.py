@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
@@ -230,6 +231,12 @@ def _feedback_context(request: HttpRequest, found: Article, **extra: Any) -> dic
     }
 
 
+def _published(slug: str) -> Article:
+    """The published article of ``slug``, else ``Http404``: staff may read a draft, but votes and
+    comments on one would count in the reports of an article nobody can see."""
+    return selectors.article_for(slug=slug, user=AnonymousUser())
+
+
 def _refused(request: HttpRequest, found: Article) -> HttpResponse | None:
     """A 429 when this person sent more than ``FEEDBACK_PER_MINUTE`` votes and comments this minute."""
     user = request.user
@@ -260,7 +267,7 @@ def _answer(request: HttpRequest, found: Article, *, status: int = 200, **extra:
 @login_required
 @require_POST
 def vote(request: HttpRequest, slug: str) -> HttpResponse:
-    found = selectors.article_for(slug=slug, user=request.user)
+    found = _published(slug)
     refused = _refused(request, found)
     if refused is not None:
         return refused
@@ -275,7 +282,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def feedback(request: HttpRequest, slug: str) -> HttpResponse:
-    found = selectors.article_for(slug=slug, user=request.user)
+    found = _published(slug)
     refused = _refused(request, found)
     if refused is not None:
         return refused

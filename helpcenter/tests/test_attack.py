@@ -3,10 +3,13 @@ filling the interaction log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -18,6 +21,13 @@ from helpcenter.views import SEARCHES_RECORDED_PER_MINUTE
 from javari.retrieval.chunking import split_sections
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def one_minute() -> Iterator[None]:
+    """The clock stopped mid-minute: the search log's count never crosses into a new window."""
+    with time_machine.travel(dt.datetime(2026, 11, 30, 11, 0, 30, tzinfo=dt.UTC), tick=False):
+        yield
 
 
 def _ids(client: Client, slug: str) -> list[str]:
@@ -55,6 +65,7 @@ def test_a_vote_returns_to_the_feedback_box_past_a_feedback_heading(client: Clie
 
 
 @pytest.mark.parametrize("name", ["helpcenter:search", "helpcenter:suggest"])
+@pytest.mark.usefixtures("one_minute")
 def test_anonymous_search_as_you_type_records_a_bounded_number_of_searches(client: Client, name: str) -> None:
     for number in range(SEARCHES_RECORDED_PER_MINUTE + 20):
         response = client.get(reverse(name), {"q": f"credits {number}"})
@@ -63,6 +74,7 @@ def test_anonymous_search_as_you_type_records_a_bounded_number_of_searches(clien
     assert Interaction.objects.filter(kind=InteractionKind.SEARCH).count() == SEARCHES_RECORDED_PER_MINUTE
 
 
+@pytest.mark.usefixtures("one_minute")
 def test_the_search_log_limit_is_per_person(client: Client, alice: User, bob: User) -> None:
     client.force_login(alice)
     for number in range(SEARCHES_RECORDED_PER_MINUTE + 5):
@@ -94,6 +106,7 @@ def test_tsquery_syntax_in_a_query_is_just_words(client: Client, query: str) -> 
         assert client.get(reverse(name), {"q": query[:200]}).status_code == 200
 
 
+@pytest.mark.usefixtures("one_minute")
 def test_the_search_log_limit_counts_addresses_behind_a_trusted_proxy(client: Client, settings: Any) -> None:
     # DRF reloads its settings when the setting changes (and again when the test restores it).
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
@@ -103,3 +116,36 @@ def test_the_search_log_limit_counts_addresses_behind_a_trusted_proxy(client: Cl
             client.get(reverse("helpcenter:suggest"), query, HTTP_X_FORWARDED_FOR=address)
 
     assert Interaction.objects.filter(kind=InteractionKind.SEARCH).count() == 2 * SEARCHES_RECORDED_PER_MINUTE
+
+
+def test_staff_neither_vote_nor_comment_on_a_draft(staff_client: Client, staff: User) -> None:
+    draft = make_article(slug="draft", category=Category.objects.get(slug="settings"), is_published=False)
+    page = staff_client.get(reverse("helpcenter:article", kwargs={"slug": draft.slug}))
+    assert page.status_code == 200
+    assert 'id="feedback"' not in page.content.decode()
+    vote = staff_client.post(reverse("helpcenter:vote", kwargs={"slug": draft.slug}), {"vote": "yes"})
+    comment = staff_client.post(
+        reverse("helpcenter:feedback", kwargs={"slug": draft.slug}), {"comment": "Hi"}
+    )
+    assert (vote.status_code, comment.status_code) == (404, 404)
+    assert not Interaction.objects.filter(article=draft).exists()
+
+
+def test_a_one_megabyte_comment_is_a_form_error_and_writes_nothing(client: Client, charlie: User) -> None:
+    article = make_article(slug="long", category=Category.objects.get(slug="settings"))
+    client.force_login(charlie)
+    url = reverse("helpcenter:feedback", kwargs={"slug": article.slug})
+    # 1 MB, a NUL alone, a lone surrogate (as a form encodes it: invalid UTF-8).
+    for body in ["comment=" + "x" * 1_000_000, "comment=%00", "comment=%ED%A0%80"]:
+        response = client.post(url, body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 400
+    assert not Interaction.objects.filter(kind=InteractionKind.FEEDBACK).exists()
+
+
+def test_comments_need_a_csrf_token(charlie: User) -> None:
+    article = make_article(slug="csrf", category=Category.objects.get(slug="settings"))
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(charlie)
+    response = client.post(reverse("helpcenter:feedback", kwargs={"slug": article.slug}), {"comment": "Hi"})
+    assert response.status_code == 403
+    assert not Interaction.objects.filter(kind=InteractionKind.FEEDBACK).exists()
