@@ -48,6 +48,9 @@ FEEDBACK_SCOPE = "help_feedback"
 # is public and sends a request per pause, so past this the results still come but no row is
 # written, and a script can't grow the interaction log (and the reports) without bound.
 SEARCHES_RECORDED_PER_MINUTE = 30
+# Article views recorded a minute for one person or address, for the same reason (a reload is a
+# view; past this, reloads neither grow the log nor push an article up "Popular").
+VIEWS_RECORDED_PER_MINUTE = 30
 
 
 def _language() -> str:
@@ -101,7 +104,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def article(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.article_for(slug=slug, user=request.user)
-    if found.is_published:
+    if found.is_published and _may_record(request, "view", VIEWS_RECORDED_PER_MINUTE):
         services.record_view(article=found, user=request.user, language=_language())
     return _article_page(request, found)
 
@@ -202,21 +205,27 @@ def search_suggest(request: HttpRequest) -> HttpResponse:
 def _record_search(request: HttpRequest, query: str, result_count: int) -> None:
     """The search in the interaction log, unless this caller already had
     ``SEARCHES_RECORDED_PER_MINUTE`` recorded this minute."""
-    if not query:
-        return
+    if query and _may_record(request, "search", SEARCHES_RECORDED_PER_MINUTE):
+        services.record_search(
+            query=query, result_count=result_count, user=request.user, language=_language()
+        )
+
+
+def _may_record(request: HttpRequest, kind: str, limit: int) -> bool:
+    """Whether this caller has had fewer than ``limit`` rows of ``kind`` recorded this minute (and
+    counts this one)."""
     user = request.user
     # Signed out, the address as the API's throttles read it (X-Forwarded-For past TRUSTED_PROXY_COUNT
     # proxies only): behind a proxy, REMOTE_ADDR alone would count everyone as one.
     who = f"user:{user.pk}" if user.is_authenticated else f"ip:{BaseThrottle().get_ident(Request(request))}"
-    key = f"help_search_log:{who}:{int(time.time() // 60)}"
+    key = f"help_log:{kind}:{who}:{int(time.time() // 60)}"
     cache.add(key, 0, timeout=65)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=65)
         count = 1
-    if count <= SEARCHES_RECORDED_PER_MINUTE:
-        services.record_search(query=query, result_count=result_count, user=user, language=_language())
+    return count <= limit
 
 
 # --- Was this helpful? ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from accounts.models import User
 from helpcenter import services
 from helpcenter.models import Category, Interaction, InteractionKind
 from helpcenter.tests.factories import make_article
-from helpcenter.views import SEARCHES_RECORDED_PER_MINUTE
+from helpcenter.views import SEARCHES_RECORDED_PER_MINUTE, VIEWS_RECORDED_PER_MINUTE
 from javari.retrieval.chunking import split_sections
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +149,12 @@ def test_comments_need_a_csrf_token(charlie: User) -> None:
     response = client.post(reverse("helpcenter:feedback", kwargs={"slug": article.slug}), {"comment": "Hi"})
     assert response.status_code == 403
     assert not Interaction.objects.filter(kind=InteractionKind.FEEDBACK).exists()
+
+
+@pytest.mark.usefixtures("one_minute")
+def test_reloading_an_article_records_a_bounded_number_of_views(client: Client) -> None:
+    article = make_article(slug="reloaded", category=Category.objects.get(slug="settings"))
+    for _ in range(VIEWS_RECORDED_PER_MINUTE + 20):
+        assert client.get(reverse("helpcenter:article", kwargs={"slug": article.slug})).status_code == 200
+
+    assert Interaction.objects.filter(kind=InteractionKind.VIEW).count() == VIEWS_RECORDED_PER_MINUTE
