@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -27,6 +30,8 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_POST
 from markdownx.forms import ImageForm
 from PIL import Image
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
 
 from credits.models import ThrottleScope
 from helpcenter import selectors, services
@@ -40,6 +45,13 @@ from javari.web import View, login_required
 # Votes and comments one person may send a minute (each a database write).
 FEEDBACK_PER_MINUTE = 10
 FEEDBACK_SCOPE = ThrottleScope.HELP_FEEDBACK
+# Searches recorded a minute for one person (signed in) or address (signed out): search as you type
+# is public and sends a request per pause, so past this the results still come but no row is
+# written, and a script can't grow the interaction log (and the reports) without bound.
+SEARCHES_RECORDED_PER_MINUTE = 30
+# Article views recorded a minute for one person or address, for the same reason (a reload is a
+# view; past this, reloads neither grow the log nor push an article up "Popular").
+VIEWS_RECORDED_PER_MINUTE = 30
 
 
 def _language() -> str:
@@ -93,7 +105,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def article(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.article_for(slug=slug, user=request.user)
-    if found.is_published:
+    if found.is_published and _may_record(request, "view", VIEWS_RECORDED_PER_MINUTE):
         services.record_view(article=found, user=request.user, language=_language())
     return _article_page(request, found)
 
@@ -169,7 +181,7 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "helpcenter/search.html", context, status=400)
     query = services.clean_query(form.cleaned_data["q"])
     results = _results(query, selectors.SEARCH_RESULTS) if query else []
-    services.record_search(query=query, result_count=len(results), user=request.user, language=_language())
+    _record_search(request, query, len(results))
     context = {
         "form": form,
         "query": query,
@@ -187,8 +199,34 @@ def search_suggest(request: HttpRequest) -> HttpResponse:
         return render(request, "helpcenter/_suggestions.html", {"form": form, "query": ""}, status=400)
     query = services.clean_query(form.cleaned_data["q"])
     results = _results(query, selectors.SUGGEST_RESULTS) if query else []
-    services.record_search(query=query, result_count=len(results), user=request.user, language=_language())
+    _record_search(request, query, len(results))
     return render(request, "helpcenter/_suggestions.html", {"form": form, "query": query, "results": results})
+
+
+def _record_search(request: HttpRequest, query: str, result_count: int) -> None:
+    """The search in the interaction log, unless this caller already had
+    ``SEARCHES_RECORDED_PER_MINUTE`` recorded this minute."""
+    if query and _may_record(request, "search", SEARCHES_RECORDED_PER_MINUTE):
+        services.record_search(
+            query=query, result_count=result_count, user=request.user, language=_language()
+        )
+
+
+def _may_record(request: HttpRequest, kind: str, limit: int) -> bool:
+    """Whether this caller has had fewer than ``limit`` rows of ``kind`` recorded this minute (and
+    counts this one)."""
+    user = request.user
+    # Signed out, the address as the API's throttles read it (X-Forwarded-For past TRUSTED_PROXY_COUNT
+    # proxies only): behind a proxy, REMOTE_ADDR alone would count everyone as one.
+    who = f"user:{user.pk}" if user.is_authenticated else f"ip:{BaseThrottle().get_ident(Request(request))}"
+    key = f"help_log:{kind}:{who}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=65)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=65)
+        count = 1
+    return count <= limit
 
 
 # --- Was this helpful? ---------------------------------------------------------------------------------
@@ -201,6 +239,12 @@ def _feedback_context(request: HttpRequest, found: Article, **extra: Any) -> dic
         "feedback_form": extra.pop("feedback_form", None) or FeedbackForm(),
         **extra,
     }
+
+
+def _published(slug: str) -> Article:
+    """The published article of ``slug``, else ``Http404``: staff may read a draft, but votes and
+    comments on one would count in the reports of an article nobody can see."""
+    return selectors.article_for(slug=slug, user=AnonymousUser())
 
 
 def _refused(request: HttpRequest, found: Article) -> HttpResponse | None:
@@ -233,7 +277,7 @@ def _answer(request: HttpRequest, found: Article, *, status: int = 200, **extra:
 @login_required
 @require_POST
 def vote(request: HttpRequest, slug: str) -> HttpResponse:
-    found = selectors.article_for(slug=slug, user=request.user)
+    found = _published(slug)
     refused = _refused(request, found)
     if refused is not None:
         return refused
@@ -248,7 +292,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def feedback(request: HttpRequest, slug: str) -> HttpResponse:
-    found = selectors.article_for(slug=slug, user=request.user)
+    found = _published(slug)
     refused = _refused(request, found)
     if refused is not None:
         return refused

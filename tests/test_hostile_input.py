@@ -40,6 +40,8 @@ from accounts.services import create_api_key
 from chat import services as chat
 from chat.models import ChatModel, Conversation, Message, MessageStatus, Role
 from credits.models import Plan
+from helpcenter.models import Article
+from helpcenter.tests.factories import make_article
 from integrations.models import Credential, Integration
 from javari.parsers import MAX_JSON_DEPTH, loads
 from reminders import services as reminders_services
@@ -60,6 +62,7 @@ FIELDS = [
     "user", "role", "is_active", "balance", "monthly_cap",
     "provider", "values", "api_token", "team_id", "auto_rotate", "rotation_schedule", "base_url",
     "auth_type", "verify_path", "expected_status", "personal_access_token", "state", "error",
+    "vote", "comment", "image", "slug", "tags", "keywords", "category", "is_published",
 ]  # fmt: skip
 # Query parameters the pages read (search, paging, filters, the admin's ordering and lookups).
 PARAMS = [
@@ -153,6 +156,9 @@ def _world(alice: User, staff: User) -> World:
         state="current",
         defaults={"value": "vcp_walk_" + "x" * 20},
     )
+    # A published help article (the help center's <slug:slug> routes: an article's, and a
+    # category's, which answers 404 for an article's slug).
+    help_article = Article.objects.filter(is_published=True).first() or make_article(slug="walk-article")
     admin_objects = {}
     for model in admin.site._registry:
         row = model._default_manager.order_by().values_list("pk", flat=True).first()
@@ -177,6 +183,7 @@ def _world(alice: User, staff: User) -> World:
             "year": "2027",
             "month": "1",
             "day": "5",
+            "slug": help_article.slug,
         },
         admin_objects=admin_objects,
     )
@@ -331,7 +338,7 @@ def test_no_hostile_input_gets_a_server_error(
         walk.patterns.append(route)
         world = _world(alice, staff)
         ours = not route.startswith("admin/") or bool(
-            re.match(r"admin/(accounts|chat|credits|preferences)/", route)
+            re.match(r"admin/(accounts|chat|credits|helpcenter|preferences)/", route)
         )
         for who, client, user in clients:
             # Only staff pass the admin's door, so only staff get its pages' hostile input; the app's

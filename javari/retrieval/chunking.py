@@ -6,8 +6,8 @@ off. The intro before the first heading is a section of its own with heading "" 
 
 Anchors are one contract with the article page: the page gives an ``id`` to every ``##`` and
 ``###`` heading (no other level), in document order, each computed by :func:`heading_anchor` with
-one ``seen`` set for the whole article — or takes them from :func:`heading_anchors`, which does
-exactly that.
+one ``seen`` set for the whole article, starting with the page's own ids (``PAGE_IDS``) — or
+takes them from :func:`heading_anchors`, which does exactly that.
 
 The Markdown is read with markdown-it-py's tokens (the parser javari.markdown renders with), not
 regular expressions: a ``# comment`` line inside a code block is code, not a heading.
@@ -31,6 +31,17 @@ ANCHOR_MAX_CHARS = 100
 ANCHOR_FALLBACK = "section"
 # Heading levels that start a section and get an anchor.
 SECTION_LEVELS = frozenset({2, 3})
+# The ids the article page itself uses (the layout's and helpcenter/article.html's): a heading that
+# slugifies to one ("## Feedback", "## Main") takes "-2", or the page would hold two elements of one
+# id and "#feedback" (where a vote returns) or the skip link's "#main" would land on the heading.
+PAGE_IDS = frozenset(
+    {
+        "main", "workspace", "modal", "sidebar", "sidebar-body", "sidebar-title", "site-name",
+        "profile-button", "profile-menu", "profile-details", "credits-slot", "credits-status",
+        "header-language", "article-title", "toc-title", "related-title", "feedback", "feedback-title",
+        "content-main",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,7 @@ def heading_anchor(text: str, seen: set[str]) -> str:
 
 def heading_anchors(markdown: str) -> list[Heading]:
     """The article's ``##`` and ``###`` headings in order, with the anchors the page gives them."""
-    seen: set[str] = set()
+    seen: set[str] = set(PAGE_IDS)
     headings = []
     tokens = _parser().parse(markdown or "")
     for index, token in enumerate(tokens):
@@ -80,7 +91,7 @@ def split_sections(markdown: str, *, max_chars: int = SECTION_MAX_CHARS) -> list
     A section with no text under its heading (a ``##`` straight followed by a ``###``) is left out;
     its anchor is still counted, so the others' anchors match the page.
     """
-    seen: set[str] = set()
+    seen: set[str] = set(PAGE_IDS)
     sections: list[Section] = []
     heading, anchor = "", ""
     blocks: list[str] = []
