@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+from types import FrameType
+from typing import Any
 
-from celery import Celery
+from celery import Celery, platforms
+from celery.apps.beat import Beat as CeleryBeat
 from django.db import InterfaceError, OperationalError
+from kombu.utils.objects import cached_property
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "javari.settings")
 
@@ -19,6 +23,31 @@ DATABASE_TASK_OPTIONS = {
     "max_retries": 3,
 }
 
-app = Celery("javari")
+
+class Beat(CeleryBeat):
+    """``celery beat`` whose stop signals only ask the scheduler's loop to end.
+
+    Celery's own handler saves the schedule inside the signal handler, that is wherever the main
+    thread was when the signal came: while the scheduler was still being built (its first database
+    writes) or in the middle of a query, that is a second use of the same database connection, which
+    failed with a traceback ("the connection is closed") when `make run` was stopped just as it
+    started. Here the signal sets the loop's shutdown flag; the loop ends at its next wake-up (at most
+    the scheduler's max interval, 5 s), and saves the schedule then, on an idle connection.
+    """
+
+    def install_sync_handler(self, service: Any) -> None:
+        def stop(signum: int, frame: FrameType | None) -> None:
+            service._is_shutdown.set()
+
+        platforms.signals.update(SIGTERM=stop, SIGINT=stop)
+
+
+class JavariCelery(Celery):
+    @cached_property
+    def Beat(self) -> Any:
+        return self.subclass_with_self(Beat)
+
+
+app = JavariCelery("javari")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -65,3 +69,17 @@ def test_beat_uses_the_database_scheduler_with_the_fixed_tasks_from_code(transac
 def test_tasks_travel_as_json(db: None) -> None:
     assert app.conf.task_serializer == "json"
     assert app.conf.accept_content == ["json"]
+
+
+def test_a_stop_signal_to_beat_only_asks_its_loop_to_end() -> None:
+    # Celery's handler saved the schedule inside the signal handler, mid-query on the scheduler's
+    # connection if the signal came while it worked: a traceback when make run stopped as it started.
+    service = SimpleNamespace(_is_shutdown=threading.Event())
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        app.Beat().install_sync_handler(service)
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert service._is_shutdown.wait(timeout=5)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
