@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import re
-import time
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -20,7 +19,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -39,7 +37,7 @@ from helpcenter.forms import FeedbackForm, SearchForm, VoteForm
 from helpcenter.models import Article
 from javari.markdown import render_markdown
 from javari.retrieval.chunking import heading_anchors
-from javari.throttling import Caller, hit, retry_message
+from javari.throttling import Caller, count_in_window, hit, retry_message
 from javari.web import View, login_required
 
 # Votes and comments one person may send a minute (each a database write).
@@ -219,13 +217,7 @@ def _may_record(request: HttpRequest, kind: str, limit: int) -> bool:
     # Signed out, the address as the API's throttles read it (X-Forwarded-For past TRUSTED_PROXY_COUNT
     # proxies only): behind a proxy, REMOTE_ADDR alone would count everyone as one.
     who = f"user:{user.pk}" if user.is_authenticated else f"ip:{BaseThrottle().get_ident(Request(request))}"
-    key = f"help_log:{kind}:{who}:{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=65)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=65)
-        count = 1
+    count, _reset = count_in_window(scope=f"help_log:{kind}", identity=who)
     return count <= limit
 
 

@@ -81,12 +81,13 @@ class Caller:
     ip: str | None = None
 
 
-def hit(*, scope: str, caller: Caller, limit: int) -> Window:
-    """Count one request of ``caller`` in ``scope``; record the first refusal of each window."""
+def count_in_window(*, scope: str, identity: str) -> tuple[int, int]:
+    """Count one more event of ``identity`` in ``scope`` this minute: (the count, this one included;
+    whole seconds, at least 1, until the window ends). Nothing is refused or recorded here."""
     now = time.time()
     window = int(now // WINDOW_SECONDS)
     reset = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
-    key = counter_key(scope=scope, identity=caller.identity, window=window)
+    key = counter_key(scope=scope, identity=identity, window=window)
     # The key outlives its window by a little, so a slow request near the end still finds it.
     cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
     try:
@@ -94,6 +95,12 @@ def hit(*, scope: str, caller: Caller, limit: int) -> Window:
     except ValueError:  # expired between add and incr: this request starts the count
         cache.set(key, 1, timeout=WINDOW_SECONDS + 5)
         count = 1
+    return count, reset
+
+
+def hit(*, scope: str, caller: Caller, limit: int) -> Window:
+    """Count one request of ``caller`` in ``scope``; record the first refusal of each window."""
+    count, reset = count_in_window(scope=scope, identity=caller.identity)
     if count == limit + 1:
         record_throttled(scope=scope, caller=caller, limit=limit)
     return Window(
