@@ -262,13 +262,14 @@ def context_block(sources: list[dict[str, Any]], passages: list[str]) -> str:
 
 
 def live_articles(messages: Iterable[Message]) -> dict[int, str]:
-    """The articles these replies cite that are still published, id → current slug (one query)."""
-    from helpcenter.models import Article
+    """The articles these replies cite that are still published, id → current slug (one query,
+    through helpcenter.selectors: chat reads another app's data only through its selectors)."""
+    from helpcenter import selectors
 
     ids = {source["article_id"] for message in messages for source in _stored(message.sources)}
     if not ids:
         return {}
-    return dict(Article.objects.filter(pk__in=ids, is_published=True).values_list("pk", "slug"))
+    return dict(selectors.published_articles().filter(pk__in=ids).values_list("pk", "slug"))
 
 
 def shown_sources(stored: object, live: dict[int, str]) -> list[dict[str, Any]]:
