@@ -3,7 +3,7 @@ reads only its own user's rows."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 import pytest
@@ -23,8 +23,10 @@ def _reminder(**fields: Any) -> Reminder:
 
 def _overdue(user: User, title: str, *, days_ago: int = 2, **fields: object) -> Reminder:
     created = timezone.now() - timedelta(days=days_ago)
+    # An hour after it was made (a fixed 12:00 had already passed when the test ran after noon UTC).
+    start = (created + timedelta(hours=1)).replace(second=0, microsecond=0)
     return _reminder(
-        user=user, title=title, start_date=created.date(), start_time=time(12, 0), now=created, **fields
+        user=user, title=title, start_date=start.date(), start_time=start.time(), now=created, **fields
     )
 
 

@@ -80,11 +80,13 @@ def charlie_client(charlie: User) -> Client:
 def _past(alice: User, *, title: str = "Overdue one", **fields: object) -> Reminder:
     """A reminder whose first occurrence has passed (created "two days ago")."""
     two_days_ago = timezone.now() - timedelta(days=2)
+    # An hour after it was made (a fixed 12:00 had already passed when the test ran after noon UTC).
+    start = (two_days_ago + timedelta(hours=1)).replace(second=0, microsecond=0)
     return _reminder(
         user=alice,
         title=title,
-        start_date=two_days_ago.date(),
-        start_time=time(12, 0),
+        start_date=start.date(),
+        start_time=start.time(),
         now=two_days_ago,
         **fields,
     )
